@@ -1,0 +1,176 @@
+"""The forum of the Danish leader network on vulnerable children and young people."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from forum.config import DEV_SECRET_KEY, Config
+from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: type | Mapping[str, Any] | None) -> None:
+    """Defaults, then FORUM_* environment variables, then explicit (test) settings."""
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("FORUM")
+    if isinstance(config, Mapping):
+        app.config.from_mapping(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'forum.db'}"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if app.config["ENV"] == "production":
+        if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+            raise RuntimeError(
+                "FORUM_SECRET_KEY must be set to a long random value in production "
+                '(python -c "import secrets; print(secrets.token_hex(32))").'
+            )
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite as a real server database: WAL for concurrent readers, waits instead of errors."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extension objects of forum.extensions."""
+    from forum import models  # noqa: F401  (registers the tables)
+    from forum.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Log ind for at se forummet.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from forum.models import User
+
+        ident, _, version = user_id.partition(".")
+        if not ident.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        # A changed password or a deactivation bumps session_version: old sessions end.
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per module in forum/blueprints."""
+    from forum.blueprints import admin, auth, browse, topics, users
+
+    for module in (auth, browse, topics, users, admin):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Danish error pages; domain exceptions become 403/404."""
+    from forum.blueprints.errors import register
+
+    register(app)
+
+
+# Pages a visitor who is not logged in may open: the network is closed.
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.accept_invitation",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "static",
+}
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Login everywhere, security headers, and mail sent after the response is decided."""
+
+    @app.before_request
+    def require_login() -> Any:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Member-only pages must not be kept by shared caches.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.teardown_request
+    def send_queued_mail(exc: BaseException | None) -> None:
+        if exc is None and g.get("mail_queued"):
+            from forum.mail import send_pending
+
+            try:
+                send_pending(db.session)
+            except Exception:  # mail must never break a page; `flask mail send` retries
+                logging.getLogger(__name__).exception("Sending queued mail failed")
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Jinja filters and globals: Danish dates, the permission policy, labels."""
+    from forum.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """flask commands: demo, create-admin, generate, import-jsonl, mail."""
+    from forum.cli import register
+
+    register(app)

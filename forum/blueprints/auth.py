@@ -1,0 +1,137 @@
+"""Logging in and out, invitations and password resets."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from forum import accounts
+from forum.errors import ForumError
+from forum.extensions import db, limiter
+from forum.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    add_error,
+)
+from forum.mail import queue_mail
+from forum.timeutil import utcnow
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths are followed after login, so a link cannot send members elsewhere."""
+    if target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
+            return target
+    return url_for("browse.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():  # type: ignore[no-untyped-def]
+    """Log in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            user.last_seen_at = utcnow()
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")))
+        form.password.errors = [_("Forkert e-mail eller adgangskode.")]
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    """Log out (a POST, so that no link or image can log a member out)."""
+    logout_user()
+    flash(_("Du er logget ud."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):  # type: ignore[no-untyped-def]
+    """Join the network from an invitation: choose name, title and password."""
+    invitation = accounts.open_invitation(db.session, token)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(
+                db.session,
+                invitation,
+                display_name=form.display_name.data,
+                job_title=form.job_title.data,
+                password=form.password.data,
+            )
+        except ForumError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash(_("Velkommen til netværket, %(name)s.", name=user.display_name), "success")
+            return redirect(url_for("browse.index"))
+    return render_template("auth/accept.html", form=form, invitation=invitation)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():  # type: ignore[no-untyped-def]
+    """Ask for a password-reset link by e-mail (the answer is the same for unknown addresses)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.active_user_by_email(db.session, form.email.data)
+        if user is not None:
+            token = accounts.password_reset_token(user)
+            link = url_for("auth.reset_password", token=token, _external=True)
+            queue_mail(
+                db.session,
+                user.email,
+                _("Nulstil din adgangskode til Ledernetværket"),
+                render_template("email/password_reset.txt", user=user, link=link),
+            )
+            db.session.commit()
+        flash(
+            _("Hvis adressen tilhører et medlem, er der sendt et link til en ny adgangskode."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    """Choose a new password from an e-mailed, expiring link."""
+    user = accounts.user_for_reset_token(db.session, token)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.password.data)
+        except ForumError as exc:
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Din adgangskode er skiftet. Log ind med den nye."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)

@@ -1,0 +1,80 @@
+"""Lists of topics: latest across the network, by region, by theme, or both."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+
+from forum import places
+from forum.extensions import db
+from forum.topics import topics_query
+
+bp = Blueprint("browse", __name__)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _paginate(stmt):  # type: ignore[no-untyped-def]
+    return db.paginate(
+        stmt, page=_page(), per_page=current_app.config["TOPICS_PER_PAGE"], error_out=False
+    )
+
+
+@bp.route("/")
+def index():  # type: ignore[no-untyped-def]
+    """The front page: latest activity, with regions and themes as navigation."""
+    return _latest(front_page=True)
+
+
+@bp.route("/latest")
+def latest():  # type: ignore[no-untyped-def]
+    """Latest activity across the network."""
+    return _latest(front_page=False)
+
+
+def _latest(front_page: bool):  # type: ignore[no-untyped-def]
+    pagination = _paginate(topics_query(current_user))
+    return render_template(
+        "browse/index.html",
+        pagination=pagination,
+        front_page=front_page,
+        region_counts=places.region_topic_counts(db.session, current_user),
+        theme_counts=places.theme_topic_counts(db.session, current_user),
+    )
+
+
+@bp.route("/region/<slug>")
+def region(slug: str):  # type: ignore[no-untyped-def]
+    """A region's topics, optionally narrowed to one theme with ?tema=<slug>."""
+    the_region = places.region_by_slug(db.session, slug)
+    theme_slug = request.args.get("tema")
+    the_theme = places.theme_by_slug(db.session, theme_slug) if theme_slug else None
+    pagination = _paginate(topics_query(current_user, region=the_region, theme=the_theme))
+    return render_template(
+        "browse/list.html",
+        pagination=pagination,
+        region=the_region,
+        theme=the_theme,
+        themes=places.active_themes(db.session),
+        regions=places.regions(db.session),
+    )
+
+
+@bp.route("/tema/<slug>")
+def theme(slug: str):  # type: ignore[no-untyped-def]
+    """A theme's topics across all regions, optionally narrowed with ?region=<slug>."""
+    the_theme = places.theme_by_slug(db.session, slug)
+    region_slug = request.args.get("region")
+    the_region = places.region_by_slug(db.session, region_slug) if region_slug else None
+    pagination = _paginate(topics_query(current_user, region=the_region, theme=the_theme))
+    return render_template(
+        "browse/list.html",
+        pagination=pagination,
+        region=the_region,
+        theme=the_theme,
+        themes=places.active_themes(db.session),
+        regions=places.regions(db.session),
+        theme_first=True,
+    )

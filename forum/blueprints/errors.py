@@ -1,0 +1,64 @@
+"""Error pages in Danish; never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from forum.errors import NotAllowed, NotFound
+
+MESSAGES = {
+    400: (_l("Forkert forespørgsel"), _l("Siden kunne ikke forstå forespørgslen.")),
+    403: (_l("Ingen adgang"), _l("Du har ikke adgang til denne side.")),
+    404: (_l("Siden findes ikke"), _l("Siden findes ikke, eller den er blevet fjernet.")),
+    405: (_l("Ikke tilladt"), _l("Den handling kan ikke udføres her.")),
+    413: (_l("For stor"), _l("Det, du sendte, er for stort.")),
+    429: (
+        _l("For mange forsøg"),
+        _l("Du har prøvet for mange gange på kort tid. Vent lidt, og prøv igen."),
+    ),
+    500: (
+        _l("Der skete en fejl"),
+        _l("Noget gik galt hos os. Prøv igen om lidt; fejlen er skrevet i loggen."),
+    ),
+}
+
+
+def error_page(code: int, detail: str | None = None) -> tuple[str, int]:
+    """Render the error template for an HTTP status code."""
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def register(app: Flask) -> None:
+    """Attach handlers for HTTP errors, CSRF failures and domain exceptions."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        return error_page(exc.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+        return error_page(
+            400,
+            str(
+                _l(
+                    "Sikkerhedsnøglen i formularen var ugyldig eller udløbet. Gå tilbage, "
+                    "genindlæs siden, og send igen (kopiér din tekst først)."
+                )
+            ),
+        )
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound):  # type: ignore[no-untyped-def]
+        return error_page(404, str(exc.message) if exc.message else None)
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(exc: NotAllowed):  # type: ignore[no-untyped-def]
+        return error_page(403, str(exc.message) if exc.message else None)
+
+    @app.errorhandler(500)
+    def server_error(exc: Exception):  # type: ignore[no-untyped-def]
+        return error_page(500)

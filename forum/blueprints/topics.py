@@ -1,0 +1,376 @@
+"""Topics and posts: reading, writing, editing, answers and moderation."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum import markup, permissions, places
+from forum import topics as domain
+from forum.errors import ForumError, Invalid, NotFound
+from forum.extensions import db
+from forum.forms import (
+    ActionForm,
+    EditPostForm,
+    KindForm,
+    MoveForm,
+    PinForm,
+    ReplyForm,
+    TopicForm,
+    add_error,
+)
+from forum.models import PinScope, Post, Topic, TopicKind
+from forum.templating import PIN_LABELS, post_url, topic_url
+from forum.timeutil import to_naive_utc
+
+bp = Blueprint("topics", __name__)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    return [
+        (kind, str(label))
+        for kind, label in domain.KIND_LABELS.items()
+        if permissions.can(current_user, permissions.CREATE_TOPIC, kind)
+    ]
+
+
+def _place_choices(form: TopicForm | MoveForm) -> None:
+    form.region.choices = [(r.slug, r.name) for r in places.regions(db.session)]
+    form.theme.choices = [(t.slug, t.name) for t in places.active_themes(db.session)]
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = db.session.scalar(
+        select(Post).where(Post.id == post_id).options(joinedload(Post.topic))
+    )
+    if post is None or not permissions.can(current_user, permissions.VIEW, post):
+        raise NotFound(_("Indlægget findes ikke."))
+    return post
+
+
+def _topic_or_404(topic_id: int) -> Topic:
+    return domain.get_topic(db.session, current_user, topic_id)
+
+
+def _preview(form_body: str | None) -> Markup | None:
+    if "preview" in request.form:
+        return markup.render(form_body or "")
+    return None
+
+
+def _moderation_forms(topic: Topic) -> dict[str, object]:
+    if not permissions.can(current_user, permissions.MODERATE, topic):
+        return {}
+    pin_form = PinForm(prefix="pin", scope=topic.pin_scope or PinScope.REGION)
+    pin_form.scope.choices = [(s, str(label)) for s, label in PIN_LABELS.items()]
+    move_form = MoveForm(prefix="move", region=topic.region.slug, theme=topic.theme.slug)
+    _place_choices(move_form)
+    kind_form = KindForm(prefix="kind", kind=topic.kind)
+    kind_form.kind.choices = [(k, str(label)) for k, label in domain.KIND_LABELS.items()]
+    return {"pin_form": pin_form, "move_form": move_form, "kind_form": kind_form}
+
+
+def _render_topic(topic: Topic, page: int, reply_form: ReplyForm, *, target: int | None = None,
+                  preview: Markup | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    pagination = db.paginate(
+        domain.posts_query(current_user, topic), page=page, per_page=per_page, error_out=False
+    )
+    if page > 1 and not pagination.items:
+        abort(404)
+    domain.ensure_html(pagination.items)
+    if db.session.dirty:
+        db.session.commit()  # stores posts re-rendered by a newer renderer
+    return (
+        render_template(
+            "topics/show.html",
+            topic=topic,
+            pagination=pagination,
+            reply_form=reply_form,
+            action_form=ActionForm(),
+            target=target,
+            preview=preview,
+            **_moderation_forms(topic),
+        ),
+        status,
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@bp.route("/t/<slug>/<int:topic_id>")
+def show(slug: str, topic_id: int):  # type: ignore[no-untyped-def]
+    """A topic's posts, 20 a page, with the reply form at the bottom."""
+    topic = _topic_or_404(topic_id)
+    if slug != topic.slug:
+        return redirect(topic_url(topic, **request.args.to_dict()), code=301)
+    reply_form = ReplyForm()
+    quote_number = request.args.get("quote", type=int)
+    if quote_number:
+        try:
+            quoted = domain.get_post(db.session, current_user, topic, quote_number)
+        except NotFound:
+            quoted = None
+        if quoted is not None and not quoted.is_deleted:
+            reply_form.body.data = markup.quote(quoted.body, quoted.author.display_name)
+    return _render_topic(topic, request.args.get("page", 1, type=int) or 1, reply_form)
+
+
+@bp.route("/t/<slug>/<int:topic_id>/<int:number>")
+def permalink(slug: str, topic_id: int, number: int):  # type: ignore[no-untyped-def]
+    """One post's permanent address: the topic page it is on, scrolled to it."""
+    topic = _topic_or_404(topic_id)
+    post = domain.get_post(db.session, current_user, topic, number)
+    if slug != topic.slug:
+        return redirect(post_url(post, topic), code=301)
+    page = domain.page_of_post(db.session, current_user, post, current_app.config["POSTS_PER_PAGE"])
+    return _render_topic(topic, page, ReplyForm(), target=post.number)
+
+
+@bp.route("/p/<int:post_id>/historik")
+def history(post_id: int):  # type: ignore[no-untyped-def]
+    """Earlier versions of a post (its author and moderators only)."""
+    post = _post_or_404(post_id)
+    if not permissions.can(current_user, permissions.VIEW_HISTORY, post):
+        abort(403)
+    return render_template(
+        "topics/history.html", post=post, revisions=domain.revisions(db.session, post),
+        render=markup.render,
+    )
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+def new():  # type: ignore[no-untyped-def]
+    """Start a topic: experience posts start from their template."""
+    form = TopicForm()
+    form.kind.choices = _kind_choices()
+    _place_choices(form)
+    if request.method == "GET":
+        form.kind.data = request.args.get("type", TopicKind.DISCUSSION)
+        form.region.data = request.args.get("region") or _home_region_slug()
+        form.theme.data = request.args.get("tema")
+        if form.kind.data == TopicKind.EXPERIENCE:
+            form.body.data = domain.EXPERIENCE_TEMPLATE
+    preview = _preview(form.body.data) if request.method == "POST" else None
+    if request.method == "POST" and preview is None and form.validate_on_submit():
+        try:
+            topic = domain.create_topic(
+                db.session,
+                current_user,
+                title=form.title.data or "",
+                body=form.body.data or "",
+                kind=form.kind.data,
+                region=places.region_by_slug(db.session, form.region.data or "", field="region"),
+                theme=places.theme_by_slug(db.session, form.theme.data or "", field="theme"),
+            )
+        except ForumError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(topic_url(topic))
+    return render_template(
+        "topics/new.html", form=form, preview=preview,
+        experience_template=domain.EXPERIENCE_TEMPLATE,
+    )
+
+
+def _home_region_slug() -> str | None:
+    municipality = current_user.municipality
+    return municipality.region.slug if municipality is not None else None
+
+
+@bp.route("/t/<int:topic_id>/svar", methods=["POST"])
+def reply(topic_id: int):  # type: ignore[no-untyped-def]
+    """Post a reply; on bad input the topic is shown again with the text kept."""
+    form = ReplyForm()
+    gone = db.session.get(Topic, topic_id)
+    if gone is not None and not permissions.can(current_user, permissions.VIEW, gone):
+        # Deleted while the member was writing: give the text back rather than a bare 404.
+        message = _("Emnet er blevet slettet, mens du skrev, så dit svar er ikke gemt.")
+        return render_template("topics/text_kept.html", message=message, body=form.body.data), 410
+    topic = _topic_or_404(topic_id)
+    preview = _preview(form.body.data)
+    last_page = max(1, -(-(topic.reply_count + 1) // current_app.config["POSTS_PER_PAGE"]))
+    if preview is not None:
+        return _render_topic(topic, last_page, form, preview=preview)
+    if form.validate_on_submit():
+        try:
+            post = domain.reply(db.session, current_user, topic, form.body.data or "")
+        except ForumError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(post_url(post, topic) + f"#p{post.number}")
+    return _render_topic(topic, last_page, form, status=400)
+
+
+@bp.route("/p/<int:post_id>/rediger", methods=["GET", "POST"])
+def edit(post_id: int):  # type: ignore[no-untyped-def]
+    """Edit a post; the previous version is kept. A stale form keeps the writer's text."""
+    post = _post_or_404(post_id)
+    if not permissions.can(current_user, permissions.EDIT, post):
+        abort(403)
+    form = EditPostForm()
+    if request.method == "GET":
+        form.body.data = post.body
+        form.title.data = post.topic.title
+        form.revision.data = str(post.revision)
+    preview = _preview(form.body.data) if request.method == "POST" else None
+    if request.method == "POST" and preview is None and form.validate_on_submit():
+        try:
+            base = int(form.revision.data) if (form.revision.data or "").isdigit() else None
+            domain.edit_post(
+                db.session,
+                current_user,
+                post,
+                body=form.body.data or "",
+                title=form.title.data if post.is_first else None,
+                base_revision=base,
+            )
+        except ForumError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+            post = _post_or_404(post_id)
+        else:
+            db.session.commit()
+            return redirect(post_url(post) + f"#p{post.number}")
+    return render_template("topics/edit.html", form=form, post=post, preview=preview)
+
+
+@bp.route("/p/<int:post_id>/slet", methods=["POST"])
+def delete(post_id: int):  # type: ignore[no-untyped-def]
+    """Soft-delete a post (the opening post deletes the topic)."""
+    post = _post_or_404(post_id)
+    if not permissions.can(current_user, permissions.DELETE, post):
+        abort(403)
+    topic = post.topic
+    domain.delete_post(db.session, current_user, post)
+    db.session.commit()
+    flash(_("Indlægget er slettet. En facilitator kan gendanne det."), "info")
+    if post.is_first and not permissions.can(current_user, permissions.VIEW, topic):
+        return redirect(url_for("browse.region", slug=topic.region.slug))
+    return redirect(topic_url(topic))
+
+
+@bp.route("/p/<int:post_id>/gendan", methods=["POST"])
+def restore(post_id: int):  # type: ignore[no-untyped-def]
+    """Undo a soft delete (moderators)."""
+    post = _post_or_404(post_id)
+    if not permissions.can(current_user, permissions.RESTORE, post):
+        abort(403)
+    domain.restore_post(db.session, current_user, post)
+    db.session.commit()
+    flash(_("Indlægget er gendannet."), "success")
+    return redirect(post_url(post) + f"#p{post.number}")
+
+
+@bp.route("/preview", methods=["POST"])
+def preview():  # type: ignore[no-untyped-def]
+    """Rendered Markdown for the editor's live preview (the same pipeline as posts)."""
+    return str(markup.render(request.form.get("body", "")[: current_app.config["BODY_MAX_LENGTH"]]))
+
+
+# -- answers and moderation ------------------------------------------------------------------
+
+
+@bp.route("/t/<int:topic_id>/svaret", methods=["POST"])
+def mark_answer(topic_id: int):  # type: ignore[no-untyped-def]
+    """Mark (or with an empty post_id, unmark) the reply that answered a sparring topic."""
+    topic = _topic_or_404(topic_id)
+    if not permissions.can(current_user, permissions.MARK_ANSWER, topic):
+        abort(403)
+    post_id = request.form.get("post_id", type=int)
+    post = _post_or_404(post_id) if post_id else None
+    try:
+        domain.mark_answer(db.session, current_user, topic, post)
+    except Invalid as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(topic_url(topic))
+    db.session.commit()
+    if post is not None:
+        flash(_("Svaret er markeret og vises under spørgsmålet."), "success")
+        return redirect(post_url(post, topic) + f"#p{post.number}")
+    flash(_("Markeringen er fjernet."), "info")
+    return redirect(topic_url(topic))
+
+
+@bp.route("/t/<int:topic_id>/moderer/<action>", methods=["POST"])
+def moderate(topic_id: int, action: str):  # type: ignore[no-untyped-def]
+    """Pin, unpin, lock, unlock, move or change the kind of a topic (moderators)."""
+    topic = _topic_or_404(topic_id)
+    if not permissions.can(current_user, permissions.MODERATE, topic):
+        abort(403)
+    try:
+        message = _moderate(topic, action)
+    except ForumError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(topic_url(topic))
+
+
+def _moderate(topic: Topic, action: str) -> str:
+    user = current_user
+    if action == "pin":
+        form = PinForm(prefix="pin")
+        form.scope.choices = [(s, str(label)) for s, label in PIN_LABELS.items()]
+        if not form.validate():
+            raise Invalid(_("Vælg hvor emnet skal fastgøres, og en gyldig dato."))
+        until = None
+        if form.until.data:
+            # "Until and including" a Danish date: the pin ends at that day's end.
+            until = to_naive_utc(_end_of_day_copenhagen(form.until.data))
+        domain.pin_topic(db.session, user, topic, form.scope.data, until)
+        return _("Emnet er fastgjort.")
+    if action == "unpin":
+        domain.unpin_topic(db.session, user, topic)
+        return _("Emnet er ikke længere fastgjort.")
+    if action in ("lock", "unlock"):
+        domain.set_locked(db.session, user, topic, action == "lock")
+        return _("Emnet er låst.") if action == "lock" else _("Emnet er låst op.")
+    if action == "move":
+        form = MoveForm(prefix="move")
+        region = places.region_by_slug(db.session, form.region.data or "", field="region")
+        theme = places.theme_by_slug(db.session, form.theme.data or "", field="theme")
+        domain.move_topic(db.session, user, topic, region, theme)
+        return _("Emnet er flyttet til %(region)s, %(theme)s.", region=region.name,
+                 theme=theme.name)
+    if action == "kind":
+        form = KindForm(prefix="kind")
+        domain.change_kind(db.session, user, topic, form.kind.data or "")
+        return _("Emnets type er ændret.")
+    abort(404)
+
+
+def _end_of_day_copenhagen(day) -> datetime:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)

@@ -1,0 +1,57 @@
+"""Profiles and a member's own preferences."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum.errors import NotFound
+from forum.extensions import db
+from forum.forms import PreferencesForm
+from forum.models import Municipality, User
+from forum.topics import topics_query, user_posts_query
+
+bp = Blueprint("users", __name__)
+
+
+@bp.route("/u/<username>")
+def profile(username: str):  # type: ignore[no-untyped-def]
+    """A member's name, title, municipality and region, with their topics and posts."""
+    user = db.session.scalar(
+        select(User)
+        .where(User.username == username)
+        .options(joinedload(User.municipality).joinedload(Municipality.region))
+    )
+    if user is None:
+        raise NotFound(_("Medlemmet findes ikke."))
+    per_page = current_app.config["TOPICS_PER_PAGE"]
+    topics = db.paginate(
+        topics_query(current_user, author=user),
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=per_page,
+        error_out=False,
+    )
+    posts = db.paginate(
+        user_posts_query(current_user, user),
+        page=request.args.get("svar", 1, type=int) or 1,
+        per_page=per_page,
+        error_out=False,
+    )
+    return render_template("users/profile.html", user=user, topics=topics, posts=posts)
+
+
+@bp.route("/indstillinger", methods=["GET", "POST"])
+def preferences():  # type: ignore[no-untyped-def]
+    """The member's own name, title and language."""
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = " ".join(form.display_name.data.split())
+        current_user.job_title = (form.job_title.data or "").strip()
+        current_user.locale = form.locale.data
+        db.session.commit()
+        flash(_("Dine indstillinger er gemt."), "success")
+        return redirect(url_for("users.preferences"))
+    return render_template("users/preferences.html", form=form)

@@ -1,0 +1,64 @@
+"""Settings. Every value has a laptop default; ``FORUM_<NAME>`` environment variables override it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+
+
+class Config:
+    """Defaults for development; production changes them through ``FORUM_*`` variables."""
+
+    # "development" or "production"; production refuses the development secret key.
+    ENV = "development"
+    SECRET_KEY = DEV_SECRET_KEY
+    # None means a SQLite file in the instance folder (set in create_app, which knows the path).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    LANGUAGES = ("da", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    # Remember-me is short-lived: a shared municipal laptop must not stay logged in for a year.
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+
+    INVITATION_DAYS = 14
+    PASSWORD_RESET_HOURS = 2
+    PASSWORD_MIN_LENGTH = 12
+
+    TOPICS_PER_PAGE = 30
+    POSTS_PER_PAGE = 20
+    TITLE_MAX_LENGTH = 150
+    BODY_MAX_LENGTH = 30000
+
+    # Empty MAIL_SERVER: mail is written to the log instead of sent (development).
+    MAIL_SERVER = ""
+    MAIL_PORT = 587
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_USE_TLS = True
+    MAIL_SENDER = "Ledernetværket <forum@localhost>"
+
+
+class TestConfig(Config):
+    """Settings for the test suite: the database URI is supplied by the fixtures."""
+
+    TESTING = True
+    ENV = "testing"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SECRET_KEY = "test-secret-key"

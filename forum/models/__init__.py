@@ -1,0 +1,23 @@
+"""Typed models, one module per area. Importing this package registers every table."""
+
+from forum.models.mail import MailMessage
+from forum.models.places import Municipality, Region, Theme
+from forum.models.topics import Post, PostRevision, Topic, TopicKind, PinScope
+from forum.models.users import Invitation, Role, User
+from forum.timeutil import utcnow
+
+__all__ = [
+    "Invitation",
+    "MailMessage",
+    "Municipality",
+    "PinScope",
+    "Post",
+    "PostRevision",
+    "Region",
+    "Role",
+    "Theme",
+    "Topic",
+    "TopicKind",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,103 @@
+"""Members of the network and the invitations that bring them in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models.places import Municipality
+from forum.timeutil import utcnow
+
+
+class Role:
+    """The three roles; stored as their string values."""
+
+    MEMBER = "member"
+    FACILITATOR = "facilitator"
+    ADMIN = "admin"
+    ALL = (MEMBER, FACILITATOR, ADMIN)
+
+
+class User(UserMixin, db.Model):
+    """A member of the network: a participant, a facilitator or an administrator."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    job_title: Mapped[str] = mapped_column(String(120), default="")
+    # None for members created by an import, who have never chosen a password.
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    # Facilitators usually come from an organisation (KL, the national authority) instead.
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    locale: Mapped[str] = mapped_column(String(5), default="da")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change and deactivation: every existing session then ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]
+
+    municipality: Mapped[Municipality | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_moderator(self) -> bool:
+        """Facilitators and administrators moderate."""
+        return self.role in (Role.FACILITATOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def affiliation(self) -> str:
+        """Municipality name, or the organisation for facilitators."""
+        if self.municipality is not None:
+            return self.municipality.name
+        return self.organisation
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Invitation(db.Model):
+    """A single-use, expiring invitation to join; only the token's hash is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    municipality: Mapped[Municipality | None] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet used, not revoked, not expired."""
+        return (
+            self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()
+        )

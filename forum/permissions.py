@@ -1,0 +1,137 @@
+"""The one permission policy: ``can(user, action, obj)``.
+
+Views, list queries and (later) search and file downloads all ask here, so that a rule
+changes in one place. ``visible_topics``/``visible_posts`` are the same rules as SQL filters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+
+from forum.models import Post, Topic, TopicKind, User
+
+VIEW = "view"  # a topic or post (or the forum itself, with obj None)
+CREATE_TOPIC = "create_topic"  # obj: the kind of topic (str)
+REPLY = "reply"  # obj: topic
+EDIT = "edit"  # obj: post
+DELETE = "delete"  # obj: post
+RESTORE = "restore"  # obj: post
+VIEW_HISTORY = "view_history"  # obj: post
+MARK_ANSWER = "mark_answer"  # obj: topic
+MODERATE = "moderate"  # obj: topic (pin, lock, move, change kind)
+VIEW_DELETED = "view_deleted"  # obj: None
+INVITE = "invite"  # obj: None
+ADMINISTER = "administer"  # obj: None (users, themes, municipalities)
+
+ACTIONS = (
+    VIEW,
+    CREATE_TOPIC,
+    REPLY,
+    EDIT,
+    DELETE,
+    RESTORE,
+    VIEW_HISTORY,
+    MARK_ANSWER,
+    MODERATE,
+    VIEW_DELETED,
+    INVITE,
+    ADMINISTER,
+)
+
+
+def _member(user: Any) -> User | None:
+    """The logged-in, active user, or None for anyone else."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """May ``user`` do ``action`` to ``obj``? Unknown actions are refused."""
+    member = _member(user)
+    if member is None:
+        return False
+    rule = _RULES.get(action)
+    return bool(rule and rule(member, obj))
+
+
+def _view(user: User, obj: Any) -> bool:
+    if isinstance(obj, Post):
+        return _view(user, obj.topic) and (not obj.is_deleted or user.is_moderator)
+    if isinstance(obj, Topic):
+        return not obj.is_deleted or user.is_moderator
+    return True  # the forum's pages and profiles are for every member
+
+
+def _create_topic(user: User, kind: Any) -> bool:
+    if kind == TopicKind.MATERIAL:
+        return user.is_moderator
+    return kind is None or kind in TopicKind.ALL
+
+
+def _reply(user: User, topic: Topic) -> bool:
+    if topic.is_deleted:
+        return False
+    return not topic.is_locked or user.is_moderator
+
+
+def _edit(user: User, post: Post) -> bool:
+    if post.is_deleted or post.topic.is_deleted:
+        return False
+    if user.is_moderator:
+        return True
+    return post.author_id == user.id and not post.topic.is_locked
+
+
+def _delete(user: User, post: Post) -> bool:
+    if post.is_deleted:
+        return False
+    return user.is_moderator or (post.author_id == user.id and not post.topic.is_locked)
+
+
+def _restore(user: User, post: Post) -> bool:
+    return user.is_moderator and post.is_deleted
+
+
+def _view_history(user: User, post: Post) -> bool:
+    # Earlier versions may hold what the writer chose to remove: only they and moderators see it.
+    return _view(user, post) and (post.author_id == user.id or user.is_moderator)
+
+
+def _mark_answer(user: User, topic: Topic) -> bool:
+    if topic.kind != TopicKind.SPARRING or topic.is_deleted:
+        return False
+    return topic.author_id == user.id or user.is_moderator
+
+
+_RULES = {
+    VIEW: _view,
+    CREATE_TOPIC: _create_topic,
+    REPLY: _reply,
+    EDIT: _edit,
+    DELETE: _delete,
+    RESTORE: _restore,
+    VIEW_HISTORY: _view_history,
+    MARK_ANSWER: _mark_answer,
+    MODERATE: lambda user, obj: user.is_moderator,
+    VIEW_DELETED: lambda user, obj: user.is_moderator,
+    INVITE: lambda user, obj: user.is_moderator,
+    ADMINISTER: lambda user, obj: user.is_admin,
+}
+
+
+def visible_topics(user: Any) -> ColumnElement[bool]:
+    """SQL filter for topics that appear in lists: deleted topics never do."""
+    # Moderators reach deleted topics through their URL and the deleted-content page,
+    # not in the lists members browse.
+    return Topic.deleted_at.is_(None)
+
+
+def visible_posts(user: Any) -> ColumnElement[bool]:
+    """SQL filter for posts shown in a topic: moderators also see deleted ones (as stubs)."""
+    member = _member(user)
+    if member is not None and member.is_moderator:
+        return true()
+    return Post.deleted_at.is_(None)

@@ -1,0 +1,142 @@
+"""Look-ups of regions, themes and municipalities by slug, with Danish errors for bad input."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from forum import permissions
+from forum.errors import Invalid, NotAllowed, NotFound
+from forum.models import Municipality, Region, Theme, Topic
+from forum.slugs import slugify
+
+
+def region_by_slug(session: Session, slug: str, *, field: str | None = None) -> Region:
+    """The region with this slug; Invalid (for a form field) or NotFound (for a URL) if none."""
+    region = session.scalar(select(Region).where(Region.slug == slug))
+    if region is None:
+        if field:
+            raise Invalid(_l("Vælg en region fra listen."), field=field)
+        raise NotFound(_l("Regionen findes ikke."))
+    return region
+
+
+def theme_by_slug(session: Session, slug: str, *, field: str | None = None) -> Theme:
+    """The theme with this slug; Invalid (for a form field) or NotFound (for a URL) if none."""
+    theme = session.scalar(select(Theme).where(Theme.slug == slug))
+    if theme is None:
+        if field:
+            raise Invalid(_l("Vælg et tema fra listen."), field=field)
+        raise NotFound(_l("Temaet findes ikke."))
+    return theme
+
+
+def municipality_by_name(session: Session, name: str) -> Municipality | None:
+    """Find a municipality by name or slug, forgiving a trailing 'Kommune' and letter case."""
+    cleaned = name.strip()
+    for suffix in (" kommune", " Kommune"):
+        cleaned = cleaned.removesuffix(suffix)
+    return session.scalar(
+        select(Municipality).where(
+            (func.lower(Municipality.name) == cleaned.lower())
+            | (Municipality.slug == cleaned.lower())
+        )
+    )
+
+
+def regions(session: Session) -> list[Region]:
+    """All regions in the network's order (the national scope last)."""
+    return list(session.scalars(select(Region).order_by(Region.position)))
+
+
+def active_themes(session: Session) -> list[Theme]:
+    """Themes offered for new topics."""
+    return list(
+        session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.position, Theme.name))
+    )
+
+
+def region_topic_counts(session: Session, user: object) -> list[tuple[Region, int]]:
+    """Every region with its number of visible topics, in one statement."""
+    count = func.count(Topic.id)
+    stmt = (
+        select(Region, count)
+        .outerjoin(Topic, (Topic.region_id == Region.id) & permissions.visible_topics(user))
+        .group_by(Region.id)
+        .order_by(Region.position)
+    )
+    return [(region, n) for region, n in session.execute(stmt)]
+
+
+def theme_topic_counts(session: Session, user: object) -> list[tuple[Theme, int]]:
+    """Every active theme with its number of visible topics, in one statement."""
+    count = func.count(Topic.id)
+    stmt = (
+        select(Theme, count)
+        .outerjoin(Topic, (Topic.theme_id == Theme.id) & permissions.visible_topics(user))
+        .where(Theme.is_active)
+        .group_by(Theme.id)
+        .order_by(Theme.position, Theme.name)
+    )
+    return [(theme, n) for theme, n in session.execute(stmt)]
+
+
+def save_theme(
+    session: Session,
+    admin: object,
+    theme: Theme | None,
+    *,
+    name: str,
+    slug: str,
+    description: str,
+    position: int | None,
+    is_active: bool,
+) -> Theme:
+    """Create or change a theme; the slug (its address) must be unique."""
+    if not permissions.can(admin, permissions.ADMINISTER):
+        raise NotAllowed(_l("Det har du ikke adgang til."))
+    name = " ".join((name or "").split())
+    if len(name) < 2:
+        raise Invalid(_l("Skriv temaets navn."), field="name")
+    slug = slugify(slug or name, max_length=60)
+    clash = session.scalar(select(Theme).where(Theme.slug == slug))
+    if clash is not None and clash is not theme:
+        raise Invalid(_l("Et andet tema bruger allerede denne adresse."), field="slug")
+    if theme is None:
+        theme = Theme()
+        session.add(theme)
+        if position is None:
+            position = (session.scalar(select(func.max(Theme.position))) or 0) + 1
+    theme.name = name
+    theme.slug = slug
+    theme.description = (description or "").strip()
+    theme.position = position if position is not None else theme.position
+    theme.is_active = is_active
+    session.flush()
+    return theme
+
+
+def save_municipality(
+    session: Session, admin: object, municipality: Municipality | None, *, name: str, region: Region
+) -> Municipality:
+    """Create or rename a municipality, or move it to another region."""
+    if not permissions.can(admin, permissions.ADMINISTER):
+        raise NotAllowed(_l("Det har du ikke adgang til."))
+    name = " ".join((name or "").split())
+    if len(name) < 2:
+        raise Invalid(_l("Skriv kommunens navn."), field="name")
+    slug = slugify(name, max_length=60)
+    clash = session.scalar(
+        select(Municipality).where((Municipality.slug == slug) | (Municipality.name == name))
+    )
+    if clash is not None and clash is not municipality:
+        raise Invalid(_l("Kommunen findes allerede."), field="name")
+    if municipality is None:
+        municipality = Municipality()
+        session.add(municipality)
+    municipality.name = name
+    municipality.slug = slug
+    municipality.region = region
+    session.flush()
+    return municipality

@@ -1,0 +1,171 @@
+"""Fixtures: an app on a real database (SQLite always, PostgreSQL when asked), clients, users.
+
+Set FORUM_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run
+every database test a second time on PostgreSQL. The schema is built once per backend by the
+real migrations; each test then starts from the reference data alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from forum import create_app
+from forum.config import TestConfig
+from forum.extensions import db
+from forum.models import Role, User
+from forum.reference import insert_reference_data
+from tests import factories
+
+POSTGRES_URL = os.environ.get("FORUM_TEST_DATABASE_URL", "")
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.postgresql),
+]
+
+
+def _settings(url: str, **extra: object) -> dict[str, object]:
+    settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    settings["SQLALCHEMY_DATABASE_URI"] = url
+    settings.update(extra)
+    return settings
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with the migrated schema, once per backend and test session."""
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PostgreSQL run: set FORUM_TEST_DATABASE_URL to a PostgreSQL database")
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'forum.db'}"
+    app = create_app(_settings(url))
+    with app.app_context():
+        # Start from nothing, then build exactly what `flask db upgrade` builds.
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _reset(app: Flask) -> None:
+    """Empty every table and put the reference data back."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in tables:
+                connection.execute(table.delete())
+            connection.execute(text("PRAGMA foreign_keys=ON"))
+        insert_reference_data(connection, db.metadata)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The application on a clean database, inside an app context."""
+    app = create_app(_settings(database_url))
+    with app.app_context():
+        _reset(app)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask):  # type: ignore[no-untyped-def]
+    """The request-scoped SQLAlchemy session, for domain tests."""
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def member(app: Flask) -> User:
+    """A participant in Norddjurs (Region Midtjylland)."""
+    return factories.user(db.session, name="Mette Kjær", municipality="Norddjurs")
+
+
+@pytest.fixture
+def other_member(app: Flask) -> User:
+    return factories.user(db.session, name="Søren Holm", municipality="Odense")
+
+
+@pytest.fixture
+def facilitator(app: Flask) -> User:
+    return factories.user(db.session, name="Jonas Facilitator", role=Role.FACILITATOR,
+                          organisation="KL")
+
+
+@pytest.fixture
+def admin(app: Flask) -> User:
+    return factories.user(db.session, name="Anne Admin", role=Role.ADMIN, organisation="KL")
+
+
+class Auth:
+    """Logs a test client in and out (flaskr's `auth` helper)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, user: User, password: str = factories.PASSWORD):  # type: ignore[no-untyped-def]
+        db.session.commit()
+        return self.client.post("/login", data={"email": user.email, "password": password})
+
+    def logout(self):  # type: ignore[no-untyped-def]
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+class StatementCounter:
+    """Counts SQL statements sent to the database while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask):  # type: ignore[no-untyped-def]
+    """Use as ``with count_queries() as counter: ...``; then ``counter.count``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():  # type: ignore[no-untyped-def]
+        counter = StatementCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
