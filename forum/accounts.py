@@ -53,7 +53,8 @@ def set_password(user: User, password: str) -> None:
     """Store a new password hash and end the user's other sessions."""
     check_password_strength(password)
     user.password_hash = generate_password_hash(password)
-    user.session_version += 1
+    # A new, unflushed User has no column defaults yet (session_version is None).
+    user.session_version = (user.session_version or 0) + 1
 
 
 def unique_username(session: Session, name: str) -> str:
@@ -61,9 +62,7 @@ def unique_username(session: Session, name: str) -> str:
     base = slugify(name, max_length=40)
     taken = set(
         session.scalars(
-            select(User.username).where(
-                (User.username == base) | User.username.like(f"{base}-%")
-            )
+            select(User.username).where((User.username == base) | User.username.like(f"{base}-%"))
         )
     )
     candidate, n = base, 1
@@ -96,7 +95,9 @@ def create_invitation(
         raise Invalid(_l("Kun administratorer kan invitere administratorer."), field="role")
     if role == Role.MEMBER and municipality is None:
         raise Invalid(_l("Vælg deltagerens kommune."), field="municipality")
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+    # An imported member (no password yet) can be invited: accepting turns them into the account.
+    existing = select(User.id).where(User.email == email, User.password_hash.is_not(None))
+    if session.scalar(existing) is not None:
         raise Invalid(_l("Der findes allerede et medlem med denne e-mailadresse."), field="email")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -155,7 +156,7 @@ def accept_invitation(
     user.display_name = display_name
     user.job_title = (job_title or "").strip()
     user.role = invitation.role
-    user.municipality_id = invitation.municipality_id
+    user.municipality = invitation.municipality  # the relationship, so a loaded one is replaced
     user.organisation = invitation.organisation
     user.active = True
     set_password(user, password)

@@ -86,7 +86,10 @@ def generate_command(topics: int, posts_per_topic: int, seed: int) -> None:
     started = time.perf_counter()
     with click.progressbar(length=topics, label="Generating topics") as bar:
         result = generate(
-            db.session, topics=topics, posts_per_topic=posts_per_topic, seed=seed,
+            db.session,
+            topics=topics,
+            posts_per_topic=posts_per_topic,
+            seed=seed,
             progress=bar.update,
         )
         db.session.commit()

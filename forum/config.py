@@ -1,4 +1,4 @@
-"""Settings. Every value has a laptop default; ``FORUM_<NAME>`` environment variables override it."""
+"""Settings: every value has a laptop default; ``FORUM_<NAME>`` environment variables override."""
 
 from __future__ import annotations
 

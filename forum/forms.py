@@ -22,92 +22,141 @@ from forum.errors import ForumError
 REQUIRED = _l("Feltet skal udfyldes.")
 
 
-class ActionForm(FlaskForm):
-    """A button that changes state: nothing but the CSRF token."""
+# WTForms has no Danish catalogue: its built-in messages are given Danish texts here (and
+# through translations/en, English ones again for members who chose English).
+_BUILT_IN_MESSAGES = {
+    "This field is required.": _l("Feltet skal udfyldes."),
+    "Not a valid choice.": _l("Vælg en af mulighederne på listen."),
+    "Invalid Choice: could not coerce.": _l("Vælg en af mulighederne på listen."),
+    "Not a valid date value.": _l("Skriv en gyldig dato."),
+    "Not a valid integer value.": _l("Skriv et helt tal."),
+    "Invalid email address.": _l("Skriv en gyldig e-mailadresse."),
+    "Field must be equal to %(other_name)s.": _l("Felterne skal være ens."),
+    "Field must be at least %(min)d character long.": _l("Skriv mindst %(min)d tegn."),
+    "Field cannot be longer than %(max)d character.": _l("Skriv højst %(max)d tegn."),
+    "Field must be between %(min)d and %(max)d characters long.": _l(
+        "Skriv mellem %(min)d og %(max)d tegn."
+    ),
+}
 
 
-class LoginForm(FlaskForm):
+class _DanishMessages:
+    """The translations object WTForms asks for its own messages."""
+
+    def gettext(self, message: str) -> str:
+        return str(_BUILT_IN_MESSAGES.get(message, message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(_BUILT_IN_MESSAGES.get(singular, singular if n == 1 else plural))
+
+
+class Form(FlaskForm):
+    """Base of every form: CSRF from Flask-WTF, built-in messages in the member's language."""
+
+    class Meta:
+        def get_translations(self, form: object) -> _DanishMessages:
+            return _DanishMessages()
+
+
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField(_l("Adgangskode"), validators=[DataRequired(REQUIRED)])
     remember = BooleanField(_l("Husk mig i 14 dage"))
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     title = StringField(_l("Titel"))
-    kind = SelectField(_l("Type"))
-    region = SelectField(_l("Region"))
-    theme = SelectField(_l("Tema"))
+    # No choice validation here: WTForms has no Danish catalogue ("Not a valid choice."), and
+    # forum.topics/forum.places refuse unknown or forbidden values with Danish field errors.
+    kind = SelectField(_l("Type"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False)
+    theme = SelectField(_l("Tema"), validate_choice=False)
     body = TextAreaField(_l("Tekst"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = TextAreaField(_l("Dit svar"))
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(Form):
     title = StringField(_l("Titel"))
     body = TextAreaField(_l("Tekst"))
     revision = HiddenField()
 
 
-class PinForm(FlaskForm):
+class PinForm(Form):
     scope = SelectField(_l("Fastgør på"))
     until = DateField(_l("Til og med (valgfrit)"), validators=[Optional()])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     region = SelectField(_l("Region"))
     theme = SelectField(_l("Tema"))
 
 
-class KindForm(FlaskForm):
+class KindForm(Form):
     kind = SelectField(_l("Type"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("E-mail"),
-        validators=[DataRequired(REQUIRED), Email(_l("Skriv en gyldig e-mailadresse.")),
-                    Length(max=254)],
+        validators=[
+            DataRequired(REQUIRED),
+            Email(_l("Skriv en gyldig e-mailadresse.")),
+            Length(max=254),
+        ],
     )
     role = SelectField(_l("Rolle"))
     municipality = SelectField(_l("Kommune"), coerce=int)
     organisation = StringField(_l("Organisation (for facilitatorer)"), validators=[Length(max=120)])
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     display_name = StringField(_l("Dit navn"), validators=[DataRequired(REQUIRED), Length(max=120)])
     job_title = StringField(_l("Stilling"), validators=[Length(max=120)])
-    password = PasswordField(_l("Adgangskode (mindst 12 tegn)"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(
+        _l("Adgangskode (mindst 12 tegn)"), validators=[DataRequired(REQUIRED)]
+    )
     confirm = PasswordField(
         _l("Gentag adgangskoden"),
         validators=[EqualTo("password", _l("De to adgangskoder er ikke ens."))],
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("Ny adgangskode (mindst 12 tegn)"), validators=[DataRequired(REQUIRED)])
+class ResetPasswordForm(Form):
+    password = PasswordField(
+        _l("Ny adgangskode (mindst 12 tegn)"), validators=[DataRequired(REQUIRED)]
+    )
     confirm = PasswordField(
         _l("Gentag adgangskoden"),
         validators=[EqualTo("password", _l("De to adgangskoder er ikke ens."))],
     )
 
 
-class PreferencesForm(FlaskForm):
-    display_name = StringField(_l("Navn"), validators=[DataRequired(REQUIRED), Length(min=2, max=120)])
+class PreferencesForm(Form):
+    display_name = StringField(
+        _l("Navn"), validators=[DataRequired(REQUIRED), Length(min=2, max=120)]
+    )
     job_title = StringField(_l("Stilling"), validators=[Length(max=120)])
-    locale = SelectField(_l("Sprog"), choices=[("da", "Dansk"), ("en", "English")])
+    locale = SelectField(_l("Sprog"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Set after construction: tuple choices in the field's constructor are deprecated
+        # (a DeprecationWarning in WTForms 3.3); the setter takes them as the other forms do.
+        self.locale.choices = [("da", "Dansk"), ("en", "English")]
 
 
-class UserAdminForm(FlaskForm):
+class UserAdminForm(Form):
     role = SelectField(_l("Rolle"))
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     name = StringField(_l("Navn"), validators=[DataRequired(REQUIRED), Length(max=120)])
     slug = StringField(_l("Kort navn i adressen"), validators=[Length(max=60)])
     description = TextAreaField(_l("Beskrivelse"), validators=[Length(max=2000)])
@@ -115,12 +164,12 @@ class ThemeForm(FlaskForm):
     is_active = BooleanField(_l("Aktivt (kan vælges til nye emner)"), default=True)
 
 
-class MunicipalityForm(FlaskForm):
+class MunicipalityForm(Form):
     name = StringField(_l("Navn"), validators=[DataRequired(REQUIRED), Length(max=80)])
     region = SelectField(_l("Region"), coerce=int)
 
 
-def add_error(form: FlaskForm, error: ForumError) -> None:
+def add_error(form: Form, error: ForumError) -> None:
     """Show a domain error beside its field (or above the form when it has none)."""
     field = form._fields.get(error.field) if error.field else None
     if field is not None:

@@ -114,8 +114,14 @@ def _import_topic(session: Session, record: Any, report: ImportReport) -> Topic:
         try:
             if topic is None:
                 topic = build_topic(
-                    session, author, title=title, body=body, kind=kind, region=region,
-                    theme=theme, created_at=min(at, opened_at),
+                    session,
+                    author,
+                    title=title,
+                    body=body,
+                    kind=kind,
+                    region=region,
+                    theme=theme,
+                    created_at=min(at, opened_at),
                 )
                 created.append(topic)
             else:

@@ -6,7 +6,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,10 +22,9 @@ def queue_mail(session: Session, recipient: str, subject: str, body: str) -> Mai
     message = MailMessage(recipient=recipient, subject=subject, body=body)
     session.add(message)
     session.flush()
-    try:
+    if has_request_context():
         g.mail_queued = True  # tells the after-request hook there is something to send
-    except RuntimeError:
-        pass  # outside a request (CLI): `flask mail send` sends it
+    # Outside a request (CLI), `flask mail send` sends it.
     return message
 
 

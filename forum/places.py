@@ -104,10 +104,10 @@ def save_theme(
     if clash is not None and clash is not theme:
         raise Invalid(_l("Et andet tema bruger allerede denne adresse."), field="slug")
     if theme is None:
+        if position is None:  # asked before the empty Theme is added (autoflush would insert it)
+            position = (session.scalar(select(func.max(Theme.position))) or 0) + 1
         theme = Theme()
         session.add(theme)
-        if position is None:
-            position = (session.scalar(select(func.max(Theme.position))) or 0) + 1
     theme.name = name
     theme.slug = slug
     theme.description = (description or "").strip()

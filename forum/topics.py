@@ -74,8 +74,11 @@ def clean_title(title: str) -> str:
         raise Invalid(_l("Skriv en titel på mindst 5 tegn."), field="title")
     if len(title) > limit:
         raise Invalid(
-            _l("Titlen må højst være %(limit)d tegn (den er %(length)d).", limit=limit,
-               length=len(title)),
+            _l(
+                "Titlen må højst være %(limit)d tegn (den er %(length)d).",
+                limit=limit,
+                length=len(title),
+            ),
             field="title",
         )
     check_personal_data(title, "title")
@@ -90,8 +93,11 @@ def clean_body(body: str) -> str:
         raise Invalid(_l("Skriv en tekst i indlægget."), field="body")
     if len(body) > limit:
         raise Invalid(
-            _l("Indlægget må højst være %(limit)d tegn (det er %(length)d).", limit=limit,
-               length=len(body)),
+            _l(
+                "Indlægget må højst være %(limit)d tegn (det er %(length)d).",
+                limit=limit,
+                length=len(body),
+            ),
             field="body",
         )
     check_personal_data(body, "body")
@@ -133,7 +139,13 @@ def create_topic(
     if not theme.is_active:
         raise Invalid(_l("Temaet er ikke længere i brug. Vælg et andet."), field="theme")
     return build_topic(
-        session, author, title=title, body=body, kind=kind, region=region, theme=theme,
+        session,
+        author,
+        title=title,
+        body=body,
+        kind=kind,
+        region=region,
+        theme=theme,
         created_at=created_at,
     )
 
@@ -360,9 +372,7 @@ def get_topic(session: Session, user: User, topic_id: int) -> Topic:
             joinedload(Topic.region),
             joinedload(Topic.theme),
             joinedload(Topic.author).joinedload(User.municipality),
-            joinedload(Topic.answer_post)
-            .joinedload(Post.author)
-            .joinedload(User.municipality),
+            joinedload(Topic.answer_post).joinedload(Post.author).joinedload(User.municipality),
         )
     )
     if topic is None or not permissions.can(user, permissions.VIEW, topic):
@@ -480,4 +490,3 @@ def revisions(session: Session, post: Post) -> list[PostRevision]:
             .order_by(PostRevision.revision.desc())
         )
     )
-

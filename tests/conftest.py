@@ -89,8 +89,22 @@ def session(app: Flask):  # type: ignore[no-untyped-def]
     return db.session
 
 
+class RequestClient(FlaskClient):
+    """Sends each request in its own app context, as a server would.
+
+    The test's own session is committed first (a request is another connection), and the
+    request gets a fresh session and ``g``: nothing cached by one request leaks into the next.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = RequestClient
     return app.test_client()
 
 
@@ -112,8 +126,9 @@ def other_member(app: Flask) -> User:
 
 @pytest.fixture
 def facilitator(app: Flask) -> User:
-    return factories.user(db.session, name="Jonas Facilitator", role=Role.FACILITATOR,
-                          organisation="KL")
+    return factories.user(
+        db.session, name="Jonas Facilitator", role=Role.FACILITATOR, organisation="KL"
+    )
 
 
 @pytest.fixture
@@ -169,3 +184,22 @@ def count_queries(app: Flask):  # type: ignore[no-untyped-def]
             event.remove(db.engine, "before_cursor_execute", counter)
 
     return counting
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say up front which optional parts of the suite run, and why not."""
+    from tests.e2e.conftest import CHROMIUM
+
+    lines = []
+    if POSTGRES_URL:
+        lines.append("database tests: SQLite and PostgreSQL (FORUM_TEST_DATABASE_URL)")
+    else:
+        lines.append(
+            "database tests: SQLite only; the PostgreSQL copies skip "
+            "(set FORUM_TEST_DATABASE_URL to run them)"
+        )
+    if os.path.exists(CHROMIUM):
+        lines.append(f"browser tests: {CHROMIUM}")
+    else:
+        lines.append(f"browser tests: skipped, no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return lines

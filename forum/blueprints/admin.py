@@ -1,4 +1,4 @@
-"""Administration: invitations (facilitators too), members, themes, municipalities, deleted posts."""
+"""Administration: invitations (facilitators too), members, themes, municipalities, deletions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from forum import accounts, permissions, places
 from forum.errors import ForumError, NotFound
 from forum.extensions import db
 from forum.forms import (
-    ActionForm,
     InviteForm,
     MunicipalityForm,
     ThemeForm,
@@ -94,9 +93,7 @@ def invitations():  # type: ignore[no-untyped-def]
         .order_by(Invitation.created_at.desc())
         .limit(200)
     ).all()
-    return render_template(
-        "admin/invitations.html", form=form, invitations=rows, action_form=ActionForm()
-    )
+    return render_template("admin/invitations.html", form=form, invitations=rows)
 
 
 @bp.route("/invitationer/<int:invitation_id>/tilbagekald", methods=["POST"])
@@ -130,7 +127,9 @@ def users():  # type: ignore[no-untyped-def]
         form.role.choices = _role_choices()
         forms[user.id] = form
     return render_template(
-        "admin/users.html", pagination=pagination, forms=forms, action_form=ActionForm(),
+        "admin/users.html",
+        pagination=pagination,
+        forms=forms,
         wanted=wanted,
     )
 
@@ -204,9 +203,13 @@ def theme(theme_id: int | None):  # type: ignore[no-untyped-def]
 def municipalities():  # type: ignore[no-untyped-def]
     """All municipalities by region."""
     _require(permissions.ADMINISTER)
-    regions = db.session.scalars(
-        select(Region).options(joinedload(Region.municipalities)).order_by(Region.position)
-    ).unique().all()
+    regions = (
+        db.session.scalars(
+            select(Region).options(joinedload(Region.municipalities)).order_by(Region.position)
+        )
+        .unique()
+        .all()
+    )
     return render_template("admin/municipalities.html", regions=regions)
 
 
@@ -249,4 +252,4 @@ def deleted():  # type: ignore[no-untyped-def]
         per_page=50,
         error_out=False,
     )
-    return render_template("admin/deleted.html", pagination=pagination, action_form=ActionForm())
+    return render_template("admin/deleted.html", pagination=pagination)

@@ -25,7 +25,6 @@ from forum import topics as domain
 from forum.errors import ForumError, Invalid, NotFound
 from forum.extensions import db
 from forum.forms import (
-    ActionForm,
     EditPostForm,
     KindForm,
     MoveForm,
@@ -58,9 +57,7 @@ def _place_choices(form: TopicForm | MoveForm) -> None:
 
 
 def _post_or_404(post_id: int) -> Post:
-    post = db.session.scalar(
-        select(Post).where(Post.id == post_id).options(joinedload(Post.topic))
-    )
+    post = db.session.scalar(select(Post).where(Post.id == post_id).options(joinedload(Post.topic)))
     if post is None or not permissions.can(current_user, permissions.VIEW, post):
         raise NotFound(_("Indlægget findes ikke."))
     return post
@@ -88,8 +85,15 @@ def _moderation_forms(topic: Topic) -> dict[str, object]:
     return {"pin_form": pin_form, "move_form": move_form, "kind_form": kind_form}
 
 
-def _render_topic(topic: Topic, page: int, reply_form: ReplyForm, *, target: int | None = None,
-                  preview: Markup | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_topic(
+    topic: Topic,
+    page: int,
+    reply_form: ReplyForm,
+    *,
+    target: int | None = None,
+    preview: Markup | None = None,
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
     per_page = current_app.config["POSTS_PER_PAGE"]
     pagination = db.paginate(
         domain.posts_query(current_user, topic), page=page, per_page=per_page, error_out=False
@@ -105,7 +109,6 @@ def _render_topic(topic: Topic, page: int, reply_form: ReplyForm, *, target: int
             topic=topic,
             pagination=pagination,
             reply_form=reply_form,
-            action_form=ActionForm(),
             target=target,
             preview=preview,
             **_moderation_forms(topic),
@@ -125,7 +128,8 @@ def show(slug: str, topic_id: int):  # type: ignore[no-untyped-def]
         return redirect(topic_url(topic, **request.args.to_dict()), code=301)
     reply_form = ReplyForm()
     quote_number = request.args.get("quote", type=int)
-    if quote_number:
+    # No quote without a reply form: a locked topic would show it as the member's unsaved text.
+    if quote_number and permissions.can(current_user, permissions.REPLY, topic):
         try:
             quoted = domain.get_post(db.session, current_user, topic, quote_number)
         except NotFound:
@@ -153,7 +157,9 @@ def history(post_id: int):  # type: ignore[no-untyped-def]
     if not permissions.can(current_user, permissions.VIEW_HISTORY, post):
         abort(403)
     return render_template(
-        "topics/history.html", post=post, revisions=domain.revisions(db.session, post),
+        "topics/history.html",
+        post=post,
+        revisions=domain.revisions(db.session, post),
         render=markup.render,
     )
 
@@ -192,7 +198,9 @@ def new():  # type: ignore[no-untyped-def]
             db.session.commit()
             return redirect(topic_url(topic))
     return render_template(
-        "topics/new.html", form=form, preview=preview,
+        "topics/new.html",
+        form=form,
+        preview=preview,
         experience_template=domain.EXPERIENCE_TEMPLATE,
     )
 
@@ -360,8 +368,9 @@ def _moderate(topic: Topic, action: str) -> str:
         region = places.region_by_slug(db.session, form.region.data or "", field="region")
         theme = places.theme_by_slug(db.session, form.theme.data or "", field="theme")
         domain.move_topic(db.session, user, topic, region, theme)
-        return _("Emnet er flyttet til %(region)s, %(theme)s.", region=region.name,
-                 theme=theme.name)
+        return _(
+            "Emnet er flyttet til %(region)s, %(theme)s.", region=region.name, theme=theme.name
+        )
     if action == "kind":
         form = KindForm(prefix="kind")
         domain.change_kind(db.session, user, topic, form.kind.data or "")

@@ -33,12 +33,21 @@ class DemoAccount:
 
 
 ACCOUNTS = (
-    DemoAccount("admin@demo.dk", "admin", "Anne Administrator", "Administrator", Role.ADMIN,
-                None, "KL"),
-    DemoAccount("facilitator@demo.dk", "jonas-holm", "Jonas Holm", "Chefkonsulent",
-                Role.FACILITATOR, None, "KL"),
-    DemoAccount("leder@demo.dk", "mette-kjaer", "Mette Kjær", "Teamleder", Role.MEMBER,
-                "Norddjurs"),
+    DemoAccount(
+        "admin@demo.dk", "admin", "Anne Administrator", "Administrator", Role.ADMIN, None, "KL"
+    ),
+    DemoAccount(
+        "facilitator@demo.dk",
+        "jonas-holm",
+        "Jonas Holm",
+        "Chefkonsulent",
+        Role.FACILITATOR,
+        None,
+        "KL",
+    ),
+    DemoAccount(
+        "leder@demo.dk", "mette-kjaer", "Mette Kjær", "Teamleder", Role.MEMBER, "Norddjurs"
+    ),
 )
 
 

@@ -2,7 +2,7 @@
 
 from forum.models.mail import MailMessage
 from forum.models.places import Municipality, Region, Theme
-from forum.models.topics import Post, PostRevision, Topic, TopicKind, PinScope
+from forum.models.topics import PinScope, Post, PostRevision, Topic, TopicKind
 from forum.models.users import Invitation, Role, User
 from forum.timeutil import utcnow
 

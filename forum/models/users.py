@@ -98,6 +98,4 @@ class Invitation(db.Model):
     @property
     def is_open(self) -> bool:
         """Not yet used, not revoked, not expired."""
-        return (
-            self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()
-        )
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()

@@ -1,0 +1,381 @@
+"""Lists of topics (front page, latest, region, theme) and the number of SQL statements per page."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from forum import places
+from forum import topics as domain
+from forum.extensions import db
+from forum.models import PinScope, Topic, TopicKind, User
+from tests import factories
+
+BASE = datetime(2025, 3, 1, 9, 0)
+
+
+def _topic(session, author, title, days=0, **kwargs):  # type: ignore[no-untyped-def]
+    return factories.topic(
+        session, author, title=title, created_at=BASE + timedelta(days=days), **kwargs
+    )
+
+
+def _titles(response) -> list[str]:  # type: ignore[no-untyped-def]
+    """The topic titles of a list page, in the order shown."""
+    return re.findall(r'class="topic-title" href="[^"]+">([^<]+)</a>', response.get_data(True))
+
+
+# -- access ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "next_param"),
+    [
+        ("/", "%2F"),
+        ("/latest", "%2Flatest"),
+        ("/region/midtjylland", "%2Fregion%2Fmidtjylland"),
+        ("/tema/familiepleje?region=syddanmark", "%2Ftema%2Ffamiliepleje%3Fregion%3Dsyddanmark"),
+    ],
+)
+def test_login_required(client, url, next_param):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next={next_param}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/region/atlantis",
+        "/tema/findes-ikke",
+        "/region/midtjylland?tema=findes-ikke",
+        "/tema/familiepleje?region=atlantis",
+    ],
+)
+def test_unknown_slugs_404(client, auth, member, url):
+    auth.login(member)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "findes ikke" in response.get_data(True)
+
+
+# -- contents and filtering ------------------------------------------------------------------
+
+
+@pytest.fixture
+def spread(session, member, other_member):  # type: ignore[no-untyped-def]
+    """Four topics over two regions and two themes, plus one deleted topic."""
+    _topic(session, member, "Midt og familiepleje", 1, region="midtjylland", theme="familiepleje")
+    _topic(session, other_member, "Midt og adoption", 2, region="midtjylland", theme="adoption")
+    _topic(session, member, "Syd og familiepleje", 3, region="syddanmark", theme="familiepleje")
+    _topic(session, other_member, "Syd og adoption", 4, region="syddanmark", theme="adoption")
+    gone = _topic(session, member, "Slettet emne her", 5, region="midtjylland", theme="adoption")
+    domain.delete_post(session, member, factories.post(session, gone, 1))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "/",
+            ["Syd og adoption", "Syd og familiepleje", "Midt og adoption", "Midt og familiepleje"],
+        ),
+        (
+            "/latest",
+            ["Syd og adoption", "Syd og familiepleje", "Midt og adoption", "Midt og familiepleje"],
+        ),
+        ("/region/midtjylland", ["Midt og adoption", "Midt og familiepleje"]),
+        ("/region/nordjylland", []),
+        ("/tema/familiepleje", ["Syd og familiepleje", "Midt og familiepleje"]),
+        ("/region/syddanmark?tema=adoption", ["Syd og adoption"]),
+        ("/tema/adoption?region=midtjylland", ["Midt og adoption"]),
+    ],
+)
+def test_list_contents(client, auth, member, spread, url, expected):
+    auth.login(member)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert _titles(response) == expected
+    assert "Slettet emne her" not in response.get_data(True)
+
+
+def test_empty_list_says_so(client, auth, member, spread):
+    auth.login(member)
+    response = client.get("/region/hovedstaden")
+    assert "Der er ingen emner her endnu" in response.get_data(True)
+
+
+def test_list_headings_and_filters(client, auth, member, spread):
+    auth.login(member)
+    html = client.get("/region/syddanmark?tema=adoption").get_data(True)
+    assert "<h1>Region Syddanmark · Adoption og permanens</h1>" in html
+    assert 'href="/ny?region=syddanmark&amp;tema=adoption"' in html
+    assert 'href="/region/syddanmark?tema=adoption" aria-current="page"' in html
+
+    html = client.get("/tema/adoption?region=syddanmark").get_data(True)
+    assert "<h1>Adoption og permanens · Region Syddanmark</h1>" in html
+    assert 'href="/tema/adoption?region=syddanmark" aria-current="page"' in html
+
+
+def test_list_row_shows_author_place_and_replies(client, auth, session, member, other_member):
+    factories.topic(session, member, title="Et emne med svar", replies=2, repliers=[other_member])
+    auth.login(other_member)
+    html = client.get("/region/midtjylland").get_data(True)
+    assert "2 svar" in html
+    assert "Mette Kjær</a>, Norddjurs" in html
+    assert 'href="/tema/netvaerksanbringelser">Netværksanbringelser</a>' in html
+
+
+def test_front_page_counts(client, auth, member, spread):
+    auth.login(member)
+    html = client.get("/").get_data(True)
+
+    def count(kind: str, slug: str) -> int:
+        found = re.search(
+            rf'href="/{kind}/{slug}">[^<]+</a> <span class="count">(\d+)</span>', html
+        )
+        assert found, (kind, slug)
+        return int(found.group(1))
+
+    # The deleted topic (midtjylland, adoption) is not counted.
+    assert count("region", "midtjylland") == 2
+    assert count("region", "syddanmark") == 2
+    assert count("region", "nordjylland") == 0
+    assert count("region", "landsdaekkende") == 0
+    assert count("tema", "familiepleje") == 2
+    assert count("tema", "adoption") == 2
+    assert count("tema", "barnets-lov") == 0
+
+
+def test_front_page_hides_inactive_themes(client, auth, session, member):
+    places.theme_by_slug(session, "civilsamfund").is_active = False
+    auth.login(member)
+    html = client.get("/").get_data(True)
+    assert 'href="/tema/civilsamfund"' not in html
+    assert 'href="/tema/adoption"' in html
+
+
+# -- pins ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pinned(session, member):  # type: ignore[no-untyped-def]
+    """In midtjylland/familiepleje: one topic pinned per scope, an expired pin and a fresh one."""
+    made = {}
+    for days, name in enumerate(["global", "region", "theme", "expired", "plain"]):
+        made[name] = _topic(
+            session, member, f"Emnet {name} her", days, region="midtjylland", theme="familiepleje"
+        )
+    made["global"].pin_scope = PinScope.GLOBAL
+    made["region"].pin_scope = PinScope.REGION
+    made["theme"].pin_scope = PinScope.THEME
+    made["expired"].pin_scope = PinScope.GLOBAL
+    made["expired"].pinned_until = datetime(2020, 1, 1)
+    session.flush()
+    return made
+
+
+# Global pins come first on every list (not only the front page), region pins on region lists,
+# theme pins on theme lists; pinned topics among themselves and all others by last activity.
+# The expired pin is an ordinary topic again.
+@pytest.mark.parametrize(
+    ("url", "pinned_here", "rest"),
+    [
+        ("/", ["global"], ["plain", "expired", "theme", "region"]),
+        ("/latest", ["global"], ["plain", "expired", "theme", "region"]),
+        ("/region/midtjylland", ["region", "global"], ["plain", "expired", "theme"]),
+        ("/tema/familiepleje", ["theme", "global"], ["plain", "expired", "region"]),
+        (
+            "/region/midtjylland?tema=familiepleje",
+            ["theme", "region", "global"],
+            ["plain", "expired"],
+        ),
+        (
+            "/tema/familiepleje?region=midtjylland",
+            ["theme", "region", "global"],
+            ["plain", "expired"],
+        ),
+    ],
+)
+def test_pinned_first(client, auth, member, pinned, url, pinned_here, rest):
+    auth.login(member)
+    response = client.get(url)
+    assert _titles(response) == [f"Emnet {name} her" for name in pinned_here + rest]
+    html = response.get_data(True)
+    assert html.count('class="topic-row is-pinned"') == len(pinned_here)
+    assert html.count('badge-pinned">Fastgjort</span>') == len(pinned_here)
+
+
+# -- pagination ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/", "/region/midtjylland", "/tema/familiepleje"])
+def test_pagination(app, client, auth, session, member, url):
+    app.config["TOPICS_PER_PAGE"] = 3
+    for n in range(7):
+        _topic(session, member, f"Emne nummer {n}", n, region="midtjylland", theme="familiepleje")
+    auth.login(member)
+
+    first = client.get(url)
+    assert _titles(first) == ["Emne nummer 6", "Emne nummer 5", "Emne nummer 4"]
+    assert 'rel="next"' in first.get_data(True)
+    assert 'rel="prev"' not in first.get_data(True)
+
+    sep = "&" if "?" in url else "?"
+    second = client.get(f"{url}{sep}page=2")
+    assert _titles(second) == ["Emne nummer 3", "Emne nummer 2", "Emne nummer 1"]
+    third = client.get(f"{url}{sep}page=3")
+    assert _titles(third) == ["Emne nummer 0"]
+    assert 'rel="prev"' in third.get_data(True)
+    assert 'rel="next"' not in third.get_data(True)
+
+
+def test_pagination_keeps_the_filter(app, client, auth, session, member):
+    app.config["TOPICS_PER_PAGE"] = 1
+    for n in range(2):
+        _topic(session, member, f"Emne nummer {n}", n, region="midtjylland", theme="adoption")
+    auth.login(member)
+    html = client.get("/region/midtjylland?tema=adoption").get_data(True)
+    assert re.search(
+        r'rel="next" href="/region/midtjylland\?(tema=adoption&amp;page=2|'
+        r'page=2&amp;tema=adoption)"',
+        html,
+    )
+
+
+# -- statement counts ------------------------------------------------------------------------
+#
+# A page must issue the same number of SQL statements whatever it shows: one lazy load per
+# row would make the count grow with the data. Each page is measured on small data, then the
+# same page again after the data has grown.
+
+
+def _count_statements(app, client, count_queries, url: str) -> tuple[int, list[str]]:  # type: ignore[no-untyped-def]
+    """Statements for one GET of url, after a warm-up.
+
+    Each request runs in an app context of its own, as in production: the fixtures keep one
+    app context open for the whole test, and requests inside it would share its session
+    (identity map) and Flask-Login's cached user in g, hiding statements.
+    """
+    db.session.commit()
+    with app.app_context():
+        assert client.get(url).status_code == 200  # warm-up
+    with app.app_context(), count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count, counter.statements
+
+
+MUNICIPALITIES = [
+    "Aalborg", "Hjørring", "Aarhus", "Herning", "Odense", "Kolding", "Roskilde", "Næstved",
+    "København", "Gentofte", "Randers", "Vejle", "Holbæk", "Thisted", "Viborg",
+]  # fmt: skip
+REGIONS = ["nordjylland", "midtjylland", "syddanmark", "sjaelland", "hovedstaden"]
+THEMES = ["familiepleje", "adoption", "barnets-lov", "tidlig-indsats"]
+
+
+def _authors(session, n: int, prefix: str) -> list[User]:  # type: ignore[no-untyped-def]
+    return [
+        factories.user(session, name=f"{prefix} {i}", municipality=MUNICIPALITIES[i % 15])
+        for i in range(n)
+    ]
+
+
+def _small(session, member, other_member):  # type: ignore[no-untyped-def]
+    """Two topics with two replies each, in midtjylland/familiepleje; one sparring answered."""
+    first = factories.topic(
+        session,
+        member,
+        kind=TopicKind.SPARRING,
+        region="midtjylland",
+        theme="familiepleje",
+        replies=2,
+        repliers=[other_member],
+    )
+    domain.mark_answer(session, member, first, factories.post(session, first, 2))
+    factories.topic(
+        session,
+        other_member,
+        region="midtjylland",
+        theme="familiepleje",
+        replies=2,
+        repliers=[member],
+    )
+    return first
+
+
+def _grow(session, member_id: int, topic_id: int, facilitator_id: int) -> None:
+    """Forty more topics from ten authors in ten municipalities, spread over regions and
+    themes (a quarter in midtjylland/familiepleje), each with replies from other members; the
+    first small topic grows to 45 posts by 15 authors, with its answer on a later page, an
+    edited post, a deleted post and a facilitator's post."""
+    authors = _authors(session, 10, "Forfatter")
+    repliers = _authors(session, 15, "Svarer")
+    member = session.get(User, member_id)
+    facilitator = session.get(User, facilitator_id)
+    for i in range(40):
+        region = "midtjylland" if i % 4 == 0 else REGIONS[i % 5]
+        theme = "familiepleje" if i % 4 == 0 else THEMES[i % 4]
+        topic = factories.topic(
+            session,
+            authors[i % 10],
+            kind=TopicKind.SPARRING if i % 3 else TopicKind.EXPERIENCE,
+            region=region,
+            theme=theme,
+            replies=i % 3,
+            repliers=repliers[i % 7 :],
+        )
+        if i % 3 and topic.reply_count:
+            domain.mark_answer(session, topic.author, topic, factories.post(session, topic, 2))
+        if i % 10 == 0:
+            topic.pin_scope = PinScope.REGION if i % 20 else PinScope.GLOBAL
+        if i % 8 == 0:
+            domain.set_locked(session, facilitator, topic, True)
+        # The member also writes, so that the profile grows too.
+        domain.append_post(session, member, topic, f"Medlemmets svar {i}")
+        if i % 5 == 0:
+            factories.topic(session, member, region=region, theme=theme)
+    big = session.get(Topic, topic_id)
+    for i in range(big.post_number_max, 45):
+        domain.append_post(session, repliers[i % 15], big, f"Svar {i} fra en kollega")
+    domain.append_post(session, facilitator, big, "Facilitatoren opsummerer.")
+    domain.mark_answer(session, member, big, factories.post(session, big, 30))
+    domain.edit_post(session, facilitator, factories.post(session, big, 5), body="Rettet svar")
+    domain.delete_post(session, facilitator, factories.post(session, big, 7))
+
+
+PAGES = {
+    "front page": lambda t: "/",
+    "latest": lambda t: "/latest",
+    "region": lambda t: "/region/midtjylland",
+    "region and theme": lambda t: "/region/midtjylland?tema=familiepleje",
+    "theme and region": lambda t: "/tema/familiepleje?region=midtjylland",
+    "topic": lambda t: f"/t/{t.slug}/{t.id}",
+    "topic page 2": lambda t: f"/t/{t.slug}/{t.id}?page=2",
+    "permalink": lambda t: f"/t/{t.slug}/{t.id}/2",
+    "profile": lambda t: "/u/mette-kjaer",
+}
+
+
+@pytest.mark.parametrize("viewer", ["member", "facilitator"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_statement_count_does_not_grow_with_data(
+    app, client, auth, session, count_queries, member, other_member, facilitator, viewer, page
+):
+    topic = _small(session, member, other_member)
+    if page == "topic page 2":
+        # Page 2 must exist on small data too: 21 posts.
+        for i in range(18):
+            domain.append_post(session, other_member, topic, f"Ekstra svar {i}")
+    topic_id, member_id, facilitator_id = topic.id, member.id, facilitator.id
+    url = PAGES[page](topic)
+    auth.login(member if viewer == "member" else facilitator)
+
+    small, small_statements = _count_statements(app, client, count_queries, url)
+    _grow(session, member_id, topic_id, facilitator_id)
+    large, large_statements = _count_statements(app, client, count_queries, url)
+
+    print(f"{page} as {viewer}: {small} statements on small data, {large} on large data")
+    assert large == small, "\n".join(large_statements)
