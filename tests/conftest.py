@@ -201,5 +201,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if os.path.exists(CHROMIUM):
         lines.append(f"browser tests: {CHROMIUM}")
     else:
-        lines.append(f"browser tests: skipped, no Chromium at {CHROMIUM} (apt-get install chromium)")
+        lines.append(
+            f"browser tests: skipped, no Chromium at {CHROMIUM} (apt-get install chromium)"
+        )
     return lines
