@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test translations
 
 ## Compile the .po catalogues into the .mo files Flask-Babel reads.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages --statistics 2>&1 | tail -n 2
+	$(BIN)/pybabel compile -d translations -D messages --statistics
 
 ## Refresh messages.pot and the catalogues after changing user-facing strings.
 extract-messages: $(VENV)/.installed
