@@ -30,7 +30,7 @@ translations: $(VENV)/.installed
 
 ## Refresh messages.pot and the catalogues after changing user-facing strings.
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.*' --ignore-dirs __pycache__ -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
 
 ## Upgrade the database, load the demo if it is empty, serve on 127.0.0.1:$(PORT).
