@@ -72,23 +72,6 @@ def _reset(app: Flask) -> None:
         insert_reference_data(connection, db.metadata)
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """The application on a clean database, inside an app context."""
-    app = create_app(_settings(database_url))
-    with app.app_context():
-        _reset(app)
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def session(app: Flask):  # type: ignore[no-untyped-def]
-    """The request-scoped SQLAlchemy session, for domain tests."""
-    return db.session
-
-
 class RequestClient(FlaskClient):
     """Sends each request in its own app context, as a server would.
 
@@ -103,8 +86,25 @@ class RequestClient(FlaskClient):
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def app(database_url: str) -> Iterator[Flask]:
+    """The application on a clean database, inside an app context."""
+    app = create_app(_settings(database_url))
     app.test_client_class = RequestClient
+    with app.app_context():
+        _reset(app)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask):  # type: ignore[no-untyped-def]
+    """The request-scoped SQLAlchemy session, for domain tests."""
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import func, select
 
 from forum import accounts
@@ -13,19 +12,6 @@ from forum import topics as domain
 from forum.extensions import db
 from forum.models import Invitation, MailMessage, Municipality, Region, Role, Theme, User
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):  # type: ignore[no-untyped-def]
-    """Start every request with an empty ``g``, as a real request does (see test_auth)."""
-
-    def forget(sender, **extra):  # type: ignore[no-untyped-def]
-        for name in list(vars(g)):
-            g.pop(name)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def html_of(response) -> str:  # type: ignore[no-untyped-def]

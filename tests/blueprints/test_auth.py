@@ -6,7 +6,6 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import select
 
 from forum import accounts, create_app
@@ -16,24 +15,6 @@ from tests import factories
 from tests.conftest import _settings
 
 NEW_PASSWORD = "et-helt-nyt-kodeord"
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):  # type: ignore[no-untyped-def]
-    """Start every request with an empty ``g``, as a real request does.
-
-    The ``app`` fixture keeps one app context pushed for the whole test, and Flask reuses it
-    for test requests, so Flask-Login's cached user and Flask-Babel's cached locale on ``g``
-    would otherwise carry over from one request (and one client) to the next.
-    """
-
-    def forget(sender, **extra):  # type: ignore[no-untyped-def]
-        for name in list(vars(g)):
-            g.pop(name)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def location(response) -> str:  # type: ignore[no-untyped-def]

@@ -5,29 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g, request_started
 
 from forum import topics as domain
 from forum.extensions import db
 from forum.models import User
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):  # type: ignore[no-untyped-def]
-    """Start every request with an empty ``g``, as a real request does (see test_auth).
-
-    Flask-Babel caches the request's locale on ``g``; without this the first page of a test
-    would fix the language for all later ones.
-    """
-
-    def forget(sender, **extra):  # type: ignore[no-untyped-def]
-        for name in list(vars(g)):
-            g.pop(name)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def html_of(response) -> str:  # type: ignore[no-untyped-def]
