@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from forum import places
 from forum.extensions import db
+from forum.models import Region, Theme
 from forum.topics import topics_query
 
 bp = Blueprint("browse", __name__)
@@ -51,15 +52,7 @@ def region(slug: str):  # type: ignore[no-untyped-def]
     the_region = places.region_by_slug(db.session, slug)
     theme_slug = request.args.get("tema")
     the_theme = places.theme_by_slug(db.session, theme_slug) if theme_slug else None
-    pagination = _paginate(topics_query(current_user, region=the_region, theme=the_theme))
-    return render_template(
-        "browse/list.html",
-        pagination=pagination,
-        region=the_region,
-        theme=the_theme,
-        themes=places.active_themes(db.session),
-        regions=places.regions(db.session),
-    )
+    return _place_list(the_region, the_theme, theme_first=False)
 
 
 @bp.route("/tema/<slug>")
@@ -68,13 +61,17 @@ def theme(slug: str):  # type: ignore[no-untyped-def]
     the_theme = places.theme_by_slug(db.session, slug)
     region_slug = request.args.get("region")
     the_region = places.region_by_slug(db.session, region_slug) if region_slug else None
-    pagination = _paginate(topics_query(current_user, region=the_region, theme=the_theme))
+    return _place_list(the_region, the_theme, theme_first=True)
+
+
+def _place_list(region: Region | None, theme: Theme | None, *, theme_first: bool):  # type: ignore[no-untyped-def]
+    pagination = _paginate(topics_query(current_user, region=region, theme=theme))
     return render_template(
         "browse/list.html",
         pagination=pagination,
-        region=the_region,
-        theme=the_theme,
+        region=region,
+        theme=theme,
         themes=places.active_themes(db.session),
         regions=places.regions(db.session),
-        theme_first=True,
+        theme_first=theme_first,
     )
