@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum.config import DEV_SECRET_KEY, Config
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -58,6 +60,16 @@ def configure(app: Flask, config: type | Mapping[str, Any] | None) -> None:
             )
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    elif app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.testing:
+        logging.getLogger(__name__).warning(
+            "Using the development secret key: set FORUM_ENV=production and FORUM_SECRET_KEY "
+            "before this serves anyone."
+        )
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops > 0:
+        # Behind a reverse proxy: trust its X-Forwarded-For/-Proto/-Host, so that rate limits
+        # see members' addresses and e-mailed links use https and the public host name.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 @event.listens_for(Engine, "connect")
@@ -104,6 +116,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per module in forum/blueprints."""
     from forum.blueprints import admin, auth, browse, topics, users
+    from forum.urls import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
 
     for module in (auth, browse, topics, users, admin):
         app.register_blueprint(module.bp)
@@ -151,15 +166,32 @@ def register_request_hooks(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
-    @app.teardown_request
-    def send_queued_mail(exc: BaseException | None) -> None:
-        if exc is None and g.get("mail_queued"):
-            from forum.mail import send_pending
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        # PostgreSQL cannot store NUL in text; such input is never legitimate.
+        values = [request.path, *request.args.values()]
+        if request.method == "POST":
+            values.extend(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
 
-            try:
-                send_pending(db.session)
-            except Exception:  # mail must never break a page; `flask mail send` retries
-                logging.getLogger(__name__).exception("Sending queued mail failed")
+    @app.after_request
+    def send_queued_mail(response: Any) -> Any:
+        # After the response has gone: a slow or failing SMTP server must neither delay the
+        # page nor reveal (by timing) whether a password-reset address belongs to a member.
+        if g.get("mail_queued"):
+            response.call_on_close(partial(_send_queued_mail, app))
+        return response
+
+
+def _send_queued_mail(app: Flask) -> None:
+    from forum.mail import send_pending
+
+    with app.app_context():
+        try:
+            send_pending(db.session)
+        except Exception:  # mail must never break a page; `flask mail send` retries
+            logging.getLogger(__name__).exception("Sending queued mail failed")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -88,7 +88,11 @@ def _edit(user: User, post: Post) -> bool:
 def _delete(user: User, post: Post) -> bool:
     if post.is_deleted:
         return False
-    return user.is_moderator or (post.author_id == user.id and not post.topic.is_locked)
+    if user.is_moderator:
+        return True
+    if post.is_first and post.topic.reply_count > 0:
+        return False  # it would take colleagues' replies with it: a moderator decides
+    return post.author_id == user.id and not post.topic.is_locked
 
 
 def _restore(user: User, post: Post) -> bool:

@@ -51,11 +51,25 @@ def ago_filter(value: datetime | None) -> Markup:
     )
 
 
+def query_args(exclude: dict[str, object] | None = None) -> dict[str, str]:
+    """The request's query arguments that are safe to pass on to ``url_for``.
+
+    Names of view arguments and url_for's own ``_external``-style keywords are dropped, so
+    that ``?slug=x`` or ``?_method=POST`` cannot break (or redirect) the URL being built.
+    """
+    reserved = set(exclude or {})
+    return {
+        key: value
+        for key, value in request.args.items()
+        if not key.startswith("_") and key not in reserved
+    }
+
+
 def url_with(**changes: object) -> str:
     """The current page's URL with some query arguments changed (for pagination links)."""
-    args = request.args.to_dict()
-    args.update({k: v for k, v in changes.items() if v is not None})
     view_args = dict(request.view_args or {})
+    args = query_args(exclude=view_args)
+    args.update({k: str(v) for k, v in changes.items() if v is not None})
     return url_for(request.endpoint or "browse.latest", **view_args, **args)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from forum import markup, permissions, privacy
@@ -203,11 +203,21 @@ def append_post(
     """Validate and add a post at the end of a topic, without asking the permission policy."""
     body = clean_body(body)
     now = created_at or utcnow()
-    topic.post_number_max += 1
-    post = Post(topic=topic, number=topic.post_number_max, author=author, created_at=now)
+    session.flush()
+    # Numbered in the database, not in Python: two members replying at the same moment
+    # each get their own number (the UPDATE's row lock orders them) and neither loses text.
+    number = session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id)
+        .values(
+            post_number_max=Topic.post_number_max + 1,
+            reply_count=Topic.reply_count + 1,
+            last_posted_at=case((Topic.last_posted_at < now, now), else_=Topic.last_posted_at),
+        )
+        .returning(Topic.post_number_max)
+    ).scalar_one()
+    post = Post(topic=topic, number=number, author=author, created_at=now)
     _set_body(post, body)
-    topic.reply_count += 1
-    topic.last_posted_at = max(topic.last_posted_at, now)
     session.add(post)
     session.flush()
     return post

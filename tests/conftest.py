@@ -82,7 +82,11 @@ class RequestClient(FlaskClient):
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         db.session.commit()
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+            # A server closes every response; work scheduled with call_on_close (queued
+            # mail) runs then.
+            response.close()
+            return response
 
 
 @pytest.fixture

@@ -32,6 +32,8 @@ MATRIX = [
     (p.EDIT, "deleted_reply", set()),
     (p.DELETE, "reply", {"author", "facilitator", "admin"}),
     (p.DELETE, "deleted_reply", set()),
+    (p.DELETE, "opening_post", {"facilitator", "admin"}),  # it has a reply by now
+    (p.DELETE, "lone_opening_post", {"author", "facilitator", "admin"}),
     (p.RESTORE, "reply", set()),
     (p.RESTORE, "deleted_reply", {"facilitator", "admin"}),
     (p.VIEW_HISTORY, "reply", {"author", "facilitator", "admin"}),
@@ -61,7 +63,7 @@ def world(app):  # type: ignore[no-untyped-def]
     locked = factories.topic(s, author, replies=1)
     set_locked(s, users["facilitator"], locked, True)
     gone = factories.topic(s, author, replies=1)
-    delete_post(s, author, factories.post(s, gone, 1))
+    delete_post(s, users["facilitator"], factories.post(s, gone, 1))
     with_deleted = factories.topic(s, author, replies=1)
     deleted_reply = factories.post(s, with_deleted, 2)
     delete_post(s, author, deleted_reply)
@@ -69,6 +71,8 @@ def world(app):  # type: ignore[no-untyped-def]
     objects = {
         "topic": topic,
         "reply": factories.post(s, topic, 2),
+        "opening_post": factories.post(s, topic, 1),
+        "lone_opening_post": factories.post(s, factories.topic(s, author), 1),
         "locked_topic": locked,
         "locked_reply": factories.post(s, locked, 2),
         "deleted_topic": gone,

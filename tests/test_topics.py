@@ -10,7 +10,8 @@ from sqlalchemy import select
 from forum import places
 from forum import topics as domain
 from forum.errors import Invalid, NotAllowed, NotFound
-from forum.models import PinScope, Post, PostRevision, Topic, TopicKind
+from forum.extensions import db
+from forum.models import PinScope, Post, PostRevision, Topic, TopicKind, User
 from forum.timeutil import utcnow
 from tests import factories
 
@@ -334,11 +335,13 @@ def test_delete_reply_is_soft_and_recounts(session, member, facilitator):
 
 def test_delete_first_post_deletes_topic(session, member, facilitator):
     topic = _topic_with_dated_replies(session, member, 1)
+    with pytest.raises(NotAllowed):  # it has a reply: only a moderator may take it away
+        domain.delete_post(session, member, factories.post(session, topic, 1))
 
-    domain.delete_post(session, member, factories.post(session, topic, 1))
+    domain.delete_post(session, facilitator, factories.post(session, topic, 1))
 
     assert topic.is_deleted
-    assert topic.deleted_by_id == member.id
+    assert topic.deleted_by_id == facilitator.id
     assert _ids(session, domain.topics_query(member)) == []
 
     domain.restore_post(session, facilitator, factories.post(session, topic, 1))
@@ -701,3 +704,27 @@ def test_page_of_post(session, member, facilitator):
     assert page(member, 21) == 1
     assert page(member, 22) == 2
     assert page(facilitator, 21) == 2
+
+
+def test_replies_from_two_sessions_at_once_get_their_own_numbers(app, member, other_member):
+    """Both members loaded the topic before either saved: no number is given twice."""
+    topic_id = factories.topic(db.session, member).id
+    db.session.commit()
+    with app.app_context():
+        first_session = db.session()  # the real Session, not the context-bound proxy
+        first_topic = first_session.get(Topic, topic_id)
+        first_author = first_session.get(User, member.id)
+        with app.app_context():
+            second_session = db.session()
+            second_topic = second_session.get(Topic, topic_id)
+            second_author = second_session.get(User, other_member.id)
+            assert second_topic.post_number_max == 1
+            first = domain.append_post(first_session, first_author, first_topic, "Første svar.")
+            first_session.commit()
+            second = domain.append_post(second_session, second_author, second_topic, "Andet svar.")
+            second_session.commit()
+            assert (first.number, second.number) == (2, 3)
+    db.session.expire_all()
+    topic = db.session.get(Topic, topic_id)
+    assert topic.reply_count == 2
+    assert topic.post_number_max == 3

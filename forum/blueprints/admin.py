@@ -22,6 +22,7 @@ from forum.mail import queue_mail
 from forum.models import Invitation, Municipality, Region, Role, Theme, User
 from forum.templating import ROLE_LABELS
 from forum.topics import deleted_content_query
+from forum.urls import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -119,7 +120,7 @@ def users():  # type: ignore[no-untyped-def]
         like = f"%{wanted}%"
         query = query.where(User.display_name.ilike(like) | User.email.ilike(like))
     pagination = db.paginate(
-        query, page=request.args.get("page", 1, type=int) or 1, per_page=50, error_out=False
+        query, page=request.args.get("page", 1, type=page_number), per_page=50, error_out=False
     )
     forms = {}
     for user in pagination.items:
@@ -248,7 +249,7 @@ def deleted():  # type: ignore[no-untyped-def]
     _require(permissions.VIEW_DELETED)
     pagination = db.paginate(
         deleted_content_query(),
-        page=request.args.get("page", 1, type=int) or 1,
+        page=request.args.get("page", 1, type=page_number),
         per_page=50,
         error_out=False,
     )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -53,6 +62,7 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
+            session.clear()  # a new session at login: nothing planted before it survives
             login_user(user, remember=form.remember.data)
             user.last_seen_at = utcnow()
             db.session.commit()
@@ -89,6 +99,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             logout_user()
+            session.clear()
             login_user(user)
             flash(_("Velkommen til netværket, %(name)s.", name=user.display_name), "success")
             return redirect(url_for("browse.index"))

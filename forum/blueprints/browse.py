@@ -9,12 +9,13 @@ from forum import places
 from forum.extensions import db
 from forum.models import Region, Theme
 from forum.topics import topics_query
+from forum.urls import page_number
 
 bp = Blueprint("browse", __name__)
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return request.args.get("page", 1, type=page_number)
 
 
 def _paginate(stmt):  # type: ignore[no-untyped-def]

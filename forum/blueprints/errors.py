@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -26,6 +26,11 @@ MESSAGES = {
 }
 
 
+def text_kept(message: str, body: str | None, title: str | None = None) -> str:
+    """A page that explains why a post was not saved and hands its text back."""
+    return render_template("topics/text_kept.html", message=message, body=body, title=title)
+
+
 def error_page(code: int, detail: str | None = None) -> tuple[str, int]:
     """Render the error template for an HTTP status code."""
     title, text = MESSAGES.get(code, MESSAGES[500])
@@ -41,15 +46,17 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
-        return error_page(
-            400,
-            str(
-                _l(
-                    "Sikkerhedsnøglen i formularen var ugyldig eller udløbet. Gå tilbage, "
-                    "genindlæs siden, og send igen (kopiér din tekst først)."
-                )
-            ),
+        message = str(
+            _l(
+                "Sikkerhedsnøglen i formularen var ugyldig eller udløbet (typisk fordi siden "
+                "har stået åben længe, eller du er blevet logget ud)."
+            )
         )
+        body = request.form.get("body")
+        if body:
+            # Whatever was written must not be lost with the expired form.
+            return text_kept(message, body, request.form.get("title")), 400
+        return error_page(400, message)
 
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound):  # type: ignore[no-untyped-def]

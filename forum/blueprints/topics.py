@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from forum import markup, permissions, places
 from forum import topics as domain
+from forum.blueprints.errors import text_kept
 from forum.errors import ForumError, Invalid, NotFound
 from forum.extensions import db
 from forum.forms import (
@@ -34,8 +35,9 @@ from forum.forms import (
     add_error,
 )
 from forum.models import PinScope, Post, Topic, TopicKind
-from forum.templating import PIN_LABELS, post_url, topic_url
+from forum.templating import PIN_LABELS, post_url, query_args, topic_url
 from forum.timeutil import to_naive_utc
+from forum.urls import page_number, post_number
 
 bp = Blueprint("topics", __name__)
 
@@ -125,9 +127,10 @@ def show(slug: str, topic_id: int):  # type: ignore[no-untyped-def]
     """A topic's posts, 20 a page, with the reply form at the bottom."""
     topic = _topic_or_404(topic_id)
     if slug != topic.slug:
-        return redirect(topic_url(topic, **request.args.to_dict()), code=301)
+        args = query_args(exclude={"slug": None, "topic_id": None})
+        return redirect(topic_url(topic, **args), code=301)
     reply_form = ReplyForm()
-    quote_number = request.args.get("quote", type=int)
+    quote_number = request.args.get("quote", type=post_number)
     # No quote without a reply form: a locked topic would show it as the member's unsaved text.
     if quote_number and permissions.can(current_user, permissions.REPLY, topic):
         try:
@@ -136,7 +139,7 @@ def show(slug: str, topic_id: int):  # type: ignore[no-untyped-def]
             quoted = None
         if quoted is not None and not quoted.is_deleted:
             reply_form.body.data = markup.quote(quoted.body, quoted.author.display_name)
-    return _render_topic(topic, request.args.get("page", 1, type=int) or 1, reply_form)
+    return _render_topic(topic, request.args.get("page", 1, type=page_number), reply_form)
 
 
 @bp.route("/t/<slug>/<int:topic_id>/<int:number>")
@@ -218,7 +221,7 @@ def reply(topic_id: int):  # type: ignore[no-untyped-def]
     if gone is not None and not permissions.can(current_user, permissions.VIEW, gone):
         # Deleted while the member was writing: give the text back rather than a bare 404.
         message = _("Emnet er blevet slettet, mens du skrev, så dit svar er ikke gemt.")
-        return render_template("topics/text_kept.html", message=message, body=form.body.data), 410
+        return text_kept(message, form.body.data), 410
     topic = _topic_or_404(topic_id)
     preview = _preview(form.body.data)
     last_page = max(1, -(-(topic.reply_count + 1) // current_app.config["POSTS_PER_PAGE"]))
@@ -239,10 +242,26 @@ def reply(topic_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/p/<int:post_id>/rediger", methods=["GET", "POST"])
 def edit(post_id: int):  # type: ignore[no-untyped-def]
     """Edit a post; the previous version is kept. A stale form keeps the writer's text."""
+    form = EditPostForm()
+    post = db.session.get(Post, post_id)
+    # Its writer or a moderator, who could edit it until it was locked or deleted meanwhile.
+    was_editable = post is not None and (
+        post.author_id == current_user.id or current_user.is_moderator
+    )
+    if (
+        request.method == "POST"
+        and was_editable
+        and not permissions.can(current_user, permissions.EDIT, post)
+    ):
+        # Locked or deleted while the member was editing: hand the text back.
+        message = _(
+            "Indlægget kan ikke længere redigeres (emnet er låst, eller indlægget er "
+            "slettet), så din ændring er ikke gemt."
+        )
+        return text_kept(message, form.body.data, form.title.data), 409
     post = _post_or_404(post_id)
     if not permissions.can(current_user, permissions.EDIT, post):
         abort(403)
-    form = EditPostForm()
     if request.method == "GET":
         form.body.data = post.body
         form.title.data = post.topic.title
@@ -311,8 +330,11 @@ def mark_answer(topic_id: int):  # type: ignore[no-untyped-def]
     topic = _topic_or_404(topic_id)
     if not permissions.can(current_user, permissions.MARK_ANSWER, topic):
         abort(403)
-    post_id = request.form.get("post_id", type=int)
-    post = _post_or_404(post_id) if post_id else None
+    raw = request.form.get("post_id", "")
+    try:
+        post = _post_or_404(post_number(raw)) if raw else None  # empty: clear the mark
+    except ValueError:
+        abort(400)
     try:
         domain.mark_answer(db.session, current_user, topic, post)
     except Invalid as exc:

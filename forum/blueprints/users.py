@@ -13,6 +13,7 @@ from forum.extensions import db
 from forum.forms import PreferencesForm
 from forum.models import Municipality, User
 from forum.topics import topics_query, user_posts_query
+from forum.urls import page_number
 
 bp = Blueprint("users", __name__)
 
@@ -30,13 +31,13 @@ def profile(username: str):  # type: ignore[no-untyped-def]
     per_page = current_app.config["TOPICS_PER_PAGE"]
     topics = db.paginate(
         topics_query(current_user, author=user),
-        page=request.args.get("page", 1, type=int) or 1,
+        page=request.args.get("page", 1, type=page_number),
         per_page=per_page,
         error_out=False,
     )
     posts = db.paginate(
         user_posts_query(current_user, user),
-        page=request.args.get("svar", 1, type=int) or 1,
+        page=request.args.get("svar", 1, type=page_number),
         per_page=per_page,
         error_out=False,
     )

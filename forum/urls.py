@@ -1,0 +1,35 @@
+"""URL arguments that cannot hurt: bounded integers in paths and query strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.routing import IntegerConverter
+
+# Ids are 32-bit integers in both databases; a larger number in a URL is simply not found.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that stops at MAX_ID, so an absurd number is a 404 rather than a 500."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_number(value: str) -> int:
+    """``request.args.get("page", 1, type=page_number)``: 1..MAX_PAGE, else the default."""
+    number = int(value)
+    if not 1 <= number <= MAX_PAGE:
+        raise ValueError(value)
+    return number
+
+
+def post_number(value: str) -> int:
+    """A post number or id from a query string or form: 1..MAX_ID, else the default."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
