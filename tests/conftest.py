@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 
 from forum import create_app
 from forum.config import TestConfig
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.models import Role, User
 from forum.reference import insert_reference_data
 from tests import factories
@@ -138,6 +138,28 @@ def facilitator(app: Flask) -> User:
 @pytest.fixture
 def admin(app: Flask) -> User:
     return factories.user(db.session, name="Anne Admin", role=Role.ADMIN, organisation="KL")
+
+
+@pytest.fixture
+def make_app(app, database_url, monkeypatch):  # type: ignore[no-untyped-def]
+    """Another app on the same (already reset) database, with some settings changed."""
+    monkeypatch.setattr(
+        limiter, "enabled", limiter.enabled
+    )  # the limiter object is shared by all apps
+    created = []
+
+    def make(**extra):  # type: ignore[no-untyped-def]
+        db.session.commit()
+        other = create_app(_settings(database_url, **extra))
+        other.test_client_class = RequestClient
+        created.append(other)
+        return other
+
+    yield make
+    for other in created:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 class Auth:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -73,18 +74,20 @@ def invitations():  # type: ignore[no-untyped-def]
             add_error(form, exc)
         else:
             link = url_for("auth.accept_invitation", token=token, _external=True)
-            queue_mail(
-                db.session,
-                invitation.email,
-                _("Invitation til Ledernetværket for udsatte børn og unge"),
-                render_template(
-                    "email/invitation.txt",
-                    invitation=invitation,
-                    inviter=current_user,
-                    link=link,
-                    days=current_app.config["INVITATION_DAYS"],
-                ),
-            )
+            # The invitee has no language yet: Danish, whatever the inviter reads in.
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                queue_mail(
+                    db.session,
+                    invitation.email,
+                    _("Invitation til Ledernetværket for udsatte børn og unge"),
+                    render_template(
+                        "email/invitation.txt",
+                        invitation=invitation,
+                        inviter=current_user,
+                        link=link,
+                        days=current_app.config["INVITATION_DAYS"],
+                    ),
+                )
             db.session.commit()
             flash(_("Invitationen er sendt til %(email)s.", email=invitation.email), "success")
             return redirect(url_for("admin.invitations"))

@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -116,12 +117,13 @@ def forgot_password():  # type: ignore[no-untyped-def]
         if user is not None:
             token = accounts.password_reset_token(user)
             link = url_for("auth.reset_password", token=token, _external=True)
-            queue_mail(
-                db.session,
-                user.email,
-                _("Nulstil din adgangskode til Ledernetværket"),
-                render_template("email/password_reset.txt", user=user, link=link),
-            )
+            with force_locale(user.locale):  # the member's language, not the browser's
+                queue_mail(
+                    db.session,
+                    user.email,
+                    _("Nulstil din adgangskode til Ledernetværket"),
+                    render_template("email/password_reset.txt", user=user, link=link),
+                )
             db.session.commit()
         flash(
             _("Hvis adressen tilhører et medlem, er der sendt et link til en ny adgangskode."),

@@ -315,6 +315,16 @@ def restore(post_id: int):  # type: ignore[no-untyped-def]
     return redirect(post_url(post) + f"#p{post.number}")
 
 
+@bp.route("/p/<int:post_id>/citat")
+def quote_source(post_id: int):  # type: ignore[no-untyped-def]
+    """A post as a Markdown quote, for the editor to insert without reloading the page."""
+    post = _post_or_404(post_id)
+    if post.is_deleted:
+        raise NotFound(_("Indlægget findes ikke."))
+    text = markup.quote(post.body, post.author.display_name)
+    return text, 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.route("/preview", methods=["POST"])
 def preview():  # type: ignore[no-untyped-def]
     """Rendered Markdown for the editor's live preview (the same pipeline as posts)."""

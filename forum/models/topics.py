@@ -112,7 +112,7 @@ class Post(db.Model):
     revision: Mapped[int] = mapped_column(default=1)
     edited_at: Mapped[datetime | None]
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    deleted_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True)  # the deleted-content page
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     topic: Mapped[Topic] = relationship(foreign_keys=[topic_id])

@@ -164,6 +164,7 @@ def upgrade():
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_posts_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_posts_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_posts_deleted_at'), ['deleted_at'], unique=False)
 
     op.create_table('post_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -206,6 +207,7 @@ def downgrade():
 
     op.drop_table('post_revisions')
     with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_posts_deleted_at'))
         batch_op.drop_index(batch_op.f('ix_posts_created_at'))
         batch_op.drop_index(batch_op.f('ix_posts_author_id'))
 

@@ -52,6 +52,39 @@
     });
   });
 
+  // "Citér" adds the quote to the reply being written instead of reloading the page (the
+  // link itself, without JavaScript, opens the topic with the quote in the reply box).
+  var replyBox = document.querySelector("#svar textarea[name=body]");
+  document.querySelectorAll("a[data-quote-url]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (!replyBox) return;
+      event.preventDefault();
+      fetch(link.getAttribute("data-quote-url"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (quoted) {
+          if (!quoted) return;
+          var before = replyBox.value.replace(/\s+$/, "");
+          replyBox.value = (before ? before + "\n\n" : "") + quoted;
+          replyBox.dispatchEvent(new Event("input", { bubbles: true }));
+          replyBox.focus();
+          replyBox.scrollIntoView({ block: "center" });
+        });
+    });
+  });
+
+  // Leaving a page with unsaved writing asks first.
+  var dirty = false;
+  document.querySelectorAll("form textarea, form input[name=title]").forEach(function (field) {
+    field.addEventListener("input", function () { dirty = true; });
+  });
+  document.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
   // Experience posts start from their fixed shape when the kind is switched to it.
   var newForm = document.querySelector("form[data-experience-template]");
   if (newForm) {

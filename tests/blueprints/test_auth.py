@@ -8,11 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from forum import accounts, create_app
-from forum.extensions import db, limiter
+from forum import accounts
+from forum.extensions import db
 from forum.models import Invitation, MailMessage, Role, User
 from tests import factories
-from tests.conftest import _settings
 
 NEW_PASSWORD = "et-helt-nyt-kodeord"
 
@@ -448,25 +447,6 @@ def test_session_cookie_is_httponly_and_samesite_lax(auth, member):
 
 
 # -- CSRF and rate limiting, on apps with those switched on -----------------------------------
-
-
-@pytest.fixture
-def make_app(app, database_url, monkeypatch):  # type: ignore[no-untyped-def]
-    """Another app on the same (already reset) database, with some settings changed."""
-    monkeypatch.setattr(limiter, "enabled", limiter.enabled)  # the limiter object is shared
-    created = []
-
-    def make(**extra):  # type: ignore[no-untyped-def]
-        db.session.commit()
-        other = create_app(_settings(database_url, **extra))
-        created.append(other)
-        return other
-
-    yield make
-    for other in created:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_post_without_csrf_token_is_refused(make_app, member):

@@ -52,6 +52,13 @@ def test_ask_reply_mark_answer(browser, live_server) -> None:  # type: ignore[no
     # 2. A colleague from another municipality replies.
     _login(page, base, helper_email)
     page.goto(topic_url)
+    # Quoting fills the reply box in place (no reload, nothing typed is lost).
+    page.fill("textarea[name=body]", "Godt spørgsmål.")
+    page.click("#p1 .quote-link")
+    page.wait_for_function(
+        "document.querySelector('#svar textarea').value.includes('Mette Kjær skrev:')"
+    )
+    assert page.input_value("textarea[name=body]").startswith("Godt spørgsmål.\n\n> ")
     page.fill("textarea[name=body]", "Vi har netværkskoordinatorer i udførerområdet. Det virker.")
     page.click("text=Send svar")
     page.wait_for_selector("#p2")
