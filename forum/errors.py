@@ -22,4 +22,20 @@ class NotFound(ForumError):
 
 
 class Invalid(ForumError):
-    """Bad input: shown beside ``field`` with the member's text kept (400 or form error)."""
+    """Bad input: shown beside ``field`` with the member's text kept (400 or form error).
+
+    ``also`` carries further problems found in the same input, so that a member sees every
+    field that needs fixing at once rather than one per attempt.
+    """
+
+    def __init__(
+        self, message: str = "", field: str | None = None, also: list[Invalid] | None = None
+    ) -> None:
+        super().__init__(message, field)
+        self.also = also or []
+
+    @classmethod
+    def combine(cls, problems: list[Invalid]) -> Invalid:
+        """One exception standing for several problems (the first leads)."""
+        first, *rest = problems
+        return cls(first.message, first.field, also=[*first.also, *rest])

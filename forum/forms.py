@@ -171,8 +171,9 @@ class MunicipalityForm(Form):
 
 def add_error(form: Form, error: ForumError) -> None:
     """Show a domain error beside its field (or above the form when it has none)."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    for problem in [error, *getattr(error, "also", [])]:
+        field = form._fields.get(problem.field) if problem.field else None
+        if field is not None:
+            field.errors = [*field.errors, problem.message]
+        else:
+            form.form_errors.append(problem.message)

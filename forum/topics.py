@@ -104,6 +104,22 @@ def clean_body(body: str) -> str:
     return body
 
 
+def _clean_both(title: str, body: str) -> tuple[str, str]:
+    """Validate title and body together, so every problem is reported at once."""
+    problems = []
+    try:
+        title = clean_title(title)
+    except Invalid as exc:
+        problems.append(exc)
+    try:
+        body = clean_body(body)
+    except Invalid as exc:
+        problems.append(exc)
+    if problems:
+        raise Invalid.combine(problems)
+    return title, body
+
+
 def _set_body(post: Post, body: str) -> None:
     post.body = body
     post.html = str(markup.render(body))
@@ -165,8 +181,7 @@ def build_topic(
 
     For create_topic (which asks first) and the importer (whose authors are not logged in).
     """
-    title = clean_title(title)
-    body = clean_body(body)
+    title, body = _clean_both(title, body)
     now = created_at or utcnow()
     topic = Topic(
         title=title,
@@ -242,8 +257,10 @@ def edit_post(
             ),
             field="body",
         )
-    body = clean_body(body)
-    new_title = clean_title(title) if (title is not None and post.is_first) else None
+    if title is not None and post.is_first:
+        new_title, body = _clean_both(title, body)
+    else:
+        new_title, body = None, clean_body(body)
     if body == post.body and (new_title is None or new_title == post.topic.title):
         return post  # nothing changed: no empty revision
     session.add(

@@ -154,14 +154,70 @@ HTTP = [
 ]
 
 
+# State-changing forms, with the data they need: {name} placeholders are filled per test.
+FORMS = [
+    # (url template, form data, {role: expected status})
+    (
+        "/ny",
+        {
+            "kind": "material",
+            "region": "syddanmark",
+            "theme": "ledelse",
+            "title": "Materialer fra mødet",
+            "body": "Dagsorden og referat.",
+        },
+        # a member gets the form back with an error beside the kind (200), nothing created
+        {"anonymous": 302, "member": 200, "facilitator": 302, "admin": 302},
+    ),
+    (
+        "/t/{locked}/svar",
+        {"body": "Et svar i et låst emne."},
+        {"anonymous": 302, "member": 400, "facilitator": 302, "admin": 302},
+    ),
+    (
+        "/p/{reply}/rediger",
+        {"body": "Rettet tekst", "revision": "1"},
+        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
+    ),
+    (
+        "/t/{topic}/moderer/pin",
+        {"pin-scope": "region"},
+        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
+    ),
+    (
+        "/t/{topic}/moderer/move",
+        {"move-region": "hovedstaden", "move-theme": "adoption"},
+        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
+    ),
+    (
+        "/admin/invitationer",
+        {"email": "ny@kommune.example", "role": "member", "municipality": "{municipality}"},
+        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
+    ),
+    (
+        "/admin/medlemmer/{author}/deaktiver",
+        {},
+        {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 302},
+    ),
+    (
+        "/admin/temaer/ny",
+        {"name": "Et nyt tema"},
+        {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 302},
+    ),
+]
+
+
 def _http_cases():  # type: ignore[no-untyped-def]
     for method, url, expected in HTTP:
         for role, status in expected.items():
-            yield pytest.param(method, url, role, status, id=f"{method}-{url}-{role}")
+            yield pytest.param(method, url, None, role, status, id=f"{method}-{url}-{role}")
+    for url, data, expected in FORMS:
+        for role, status in expected.items():
+            yield pytest.param("POST", url, data, role, status, id=f"POST-{url}-{role}")
 
 
-@pytest.mark.parametrize(("method", "url", "role", "status"), list(_http_cases()))
-def test_http_matrix(world, client, auth, method, url, role, status) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("method", "url", "data", "role", "status"), list(_http_cases()))
+def test_http_matrix(world, client, auth, method, url, data, role, status) -> None:  # type: ignore[no-untyped-def]
     users, objects = world
     ids = {
         "topic": objects["topic"].id,
@@ -169,13 +225,17 @@ def test_http_matrix(world, client, auth, method, url, role, status) -> None:  #
         "reply": objects["reply"].id,
         "deleted": objects["deleted_reply"].id,
         "sparring": objects["sparring_topic"].id,
+        "locked": objects["locked_topic"].id,
+        "author": users["author"].id,
+        "municipality": factories.municipality(db.session, "Vejle").id,
     }
     if role != "anonymous":
         assert auth.login(users[role]).status_code == 302
-    data = {"post_id": str(factories.post(db.session, objects["sparring_topic"], 2).id)}
-    response = client.open(
-        url.format(**ids), method=method, data=data if method == "POST" else None
-    )
+    if data is None and method == "POST":
+        data = {"post_id": str(factories.post(db.session, objects["sparring_topic"], 2).id)}
+    if data is not None:
+        data = {key: value.format(**ids) for key, value in data.items()}
+    response = client.open(url.format(**ids), method=method, data=data)
     assert response.status_code == status
     if role == "anonymous":
         assert "/login" in response.headers["Location"]

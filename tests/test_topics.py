@@ -728,3 +728,19 @@ def test_replies_from_two_sessions_at_once_get_their_own_numbers(app, member, ot
     topic = db.session.get(Topic, topic_id)
     assert topic.reply_count == 2
     assert topic.post_number_max == 3
+
+
+def test_every_problem_in_a_new_topic_is_reported_at_once(session, member):
+    with pytest.raises(Invalid) as caught:
+        domain.create_topic(
+            session,
+            member,
+            title="Barn 120590-1234",
+            body="",
+            kind=TopicKind.SPARRING,
+            region=places.region_by_slug(session, "midtjylland"),
+            theme=places.theme_by_slug(session, "familiepleje"),
+        )
+    problems = [caught.value, *caught.value.also]
+    assert [p.field for p in problems] == ["title", "body"]
+    assert "CPR-nummer" in str(problems[0].message)

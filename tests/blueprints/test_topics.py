@@ -781,3 +781,21 @@ def test_preview_requires_login(client):
     response = client.post("/preview", data={"body": "hej"})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_new_topic_shows_title_and_body_errors_together(client, auth, member):
+    auth.login(member)
+    response = client.post(
+        "/ny",
+        data={
+            "kind": "discussion",
+            "region": "midtjylland",
+            "theme": "familiepleje",
+            "title": "Hej",
+            "body": "Barnets CPR er 120590-1234",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert "Skriv en titel på mindst 5 tegn." in html
+    assert "CPR-nummer" in html
+    assert "Barnets CPR er 120590-1234" in html  # the text stays in the form

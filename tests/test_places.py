@@ -1,0 +1,108 @@
+"""Regions, themes and municipalities: look-ups, counts, and administrators' edits."""
+
+from __future__ import annotations
+
+import pytest
+
+from forum import places
+from forum.errors import Invalid, NotAllowed, NotFound
+from forum.topics import delete_post
+from tests import factories
+
+
+@pytest.mark.parametrize(
+    "name", ["Norddjurs", "norddjurs", "Norddjurs Kommune", "  Norddjurs kommune ", "norddjurs"]
+)
+def test_municipality_by_name_forgives_case_and_suffix(session, name) -> None:  # type: ignore[no-untyped-def]
+    found = places.municipality_by_name(session, name)
+    assert found is not None
+    assert found.name == "Norddjurs"
+    assert found.region.slug == "midtjylland"
+
+
+def test_municipality_by_slug_and_unknown(session) -> None:  # type: ignore[no-untyped-def]
+    assert places.municipality_by_name(session, "hoeje-taastrup").name == "Høje-Taastrup"
+    assert places.municipality_by_name(session, "Atlantis") is None
+
+
+def test_unknown_slugs_are_not_found_in_urls_and_invalid_in_forms(session) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NotFound):
+        places.region_by_slug(session, "jylland")
+    with pytest.raises(Invalid) as caught:
+        places.theme_by_slug(session, "nope", field="theme")
+    assert caught.value.field == "theme"
+
+
+def test_topic_counts_leave_out_deleted_topics(session, member, facilitator) -> None:  # type: ignore[no-untyped-def]
+    kept = factories.topic(session, member, region="syddanmark", theme="adoption")
+    gone = factories.topic(session, member, region="syddanmark", theme="adoption")
+    delete_post(session, facilitator, factories.post(session, gone, 1))
+    regions = {region.slug: n for region, n in places.region_topic_counts(session, member)}
+    themes = {theme.slug: n for theme, n in places.theme_topic_counts(session, member)}
+    assert regions["syddanmark"] == 1
+    assert regions["landsdaekkende"] == 0
+    assert len(regions) == 6
+    assert themes["adoption"] == 1
+    assert kept.region.slug == "syddanmark"
+
+
+def test_inactive_themes_are_not_offered(session, admin) -> None:  # type: ignore[no-untyped-def]
+    theme = places.theme_by_slug(session, "adoption")
+    places.save_theme(
+        session,
+        admin,
+        theme,
+        name=theme.name,
+        slug=theme.slug,
+        description="",
+        position=theme.position,
+        is_active=False,
+    )
+    assert "adoption" not in [t.slug for t in places.active_themes(session)]
+    assert "adoption" not in [t.slug for t, _n in places.theme_topic_counts(session, admin)]
+
+
+def test_save_theme_derives_slug_and_refuses_clashes(session, admin, member) -> None:  # type: ignore[no-untyped-def]
+    created = places.save_theme(
+        session,
+        admin,
+        None,
+        name="Børn i udsatte boligområder",
+        slug="",
+        description="",
+        position=None,
+        is_active=True,
+    )
+    assert created.slug == "boern-i-udsatte-boligomraader"
+    assert created.position == 14  # after the 13 initial themes
+    with pytest.raises(Invalid) as caught:
+        places.save_theme(
+            session,
+            admin,
+            None,
+            name="Noget andet",
+            slug="adoption",
+            description="",
+            position=None,
+            is_active=True,
+        )
+    assert caught.value.field == "slug"
+    with pytest.raises(NotAllowed):
+        places.save_theme(
+            session,
+            member,
+            None,
+            name="Et tema",
+            slug="",
+            description="",
+            position=None,
+            is_active=True,
+        )
+
+
+def test_save_municipality_refuses_duplicates(session, admin) -> None:  # type: ignore[no-untyped-def]
+    region = places.region_by_slug(session, "sjaelland")
+    with pytest.raises(Invalid):
+        places.save_municipality(session, admin, None, name="Køge", region=region)
+    added = places.save_municipality(session, admin, None, name="Christiansø", region=region)
+    assert added.slug == "christiansoe"
