@@ -64,6 +64,9 @@ def login():  # type: ignore[no-untyped-def]
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             session.clear()  # a new session at login: nothing planted before it survives
+            # Ends after PERMANENT_SESSION_LIFETIME without activity, not only when the browser
+            # closes: shared municipal laptops often stay open for days.
+            session.permanent = True
             login_user(user, remember=form.remember.data)
             user.last_seen_at = utcnow()
             db.session.commit()
@@ -101,6 +104,7 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
             db.session.commit()
             logout_user()
             session.clear()
+            session.permanent = True
             login_user(user)
             flash(_("Velkommen til netværket, %(name)s.", name=user.display_name), "success")
             return redirect(url_for("browse.index"))

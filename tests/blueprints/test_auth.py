@@ -487,3 +487,12 @@ def test_login_is_rate_limited(make_app, member):
     response = client.post("/login", data={"email": member.email, "password": factories.PASSWORD})
     assert response.status_code == 429
     assert client.get("/login").status_code == 200  # only POSTs are counted
+
+
+def test_login_session_expires_after_the_lifetime(client, member):
+    db.session.commit()
+    response = client.post("/login", data={"email": member.email, "password": factories.PASSWORD})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    # A permanent session: the browser drops it after PERMANENT_SESSION_LIFETIME (12 hours).
+    assert "Expires=" in cookie
+    assert "HttpOnly" in cookie
