@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from forum.extensions import db
+
+
+def database_needed(command: Callable[..., None]) -> Callable[..., None]:
+    """Turn 'no such table' and connection failures into one clear line and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            db.session.rollback()
+            reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+            raise click.ClickException(
+                f"The database is not ready ({reason}); run `flask --app wsgi db upgrade` first "
+                "and check FORUM_SQLALCHEMY_DATABASE_URI."
+            ) from None
+
+    return wrapper
 
 
 def register(app: Flask) -> None:
@@ -23,6 +44,8 @@ def register(app: Flask) -> None:
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only load when there are no members or topics.")
+@with_appcontext
+@database_needed
 def demo_command(if_empty: bool) -> None:
     """Load the demo accounts and discussions."""
     from forum.demo import ACCOUNTS, DEMO_PASSWORD, is_empty, load_demo
@@ -54,6 +77,8 @@ def demo_command(if_empty: bool) -> None:
 @click.argument("email")
 @click.option("--name", default="Administrator", show_default=True)
 @click.password_option(help="At least 12 characters (prompted when left out).")
+@with_appcontext
+@database_needed
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create an administrator account (the first member of a new installation)."""
     from forum import accounts
@@ -84,6 +109,8 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 @click.option("--topics", type=click.IntRange(1), default=1000, show_default=True)
 @click.option("--posts-per-topic", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
+@with_appcontext
+@database_needed
 def generate_command(topics: int, posts_per_topic: int, seed: int) -> None:
     """Fill the database with realistic Danish benchmark content."""
     from forum.generate import generate
@@ -107,6 +134,8 @@ def generate_command(topics: int, posts_per_topic: int, seed: int) -> None:
 
 @click.command("import-jsonl")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+@database_needed
 def import_command(file: click.File) -> None:
     """Import topics from JSON Lines (one topic per line; see the README for the format)."""
     from forum.imports import import_lines
@@ -128,6 +157,8 @@ mail_group = AppGroup("mail", help="The e-mail outbox.")
 
 @mail_group.command("send")
 @click.option("--limit", type=click.IntRange(1), default=500, show_default=True)
+@with_appcontext
+@database_needed
 def mail_send_command(limit: int) -> None:
     """Send queued e-mail (cron runs this; requests also send after they commit)."""
     from forum.mail import send_pending

@@ -399,3 +399,19 @@ def test_reference_data_matches_the_migration(app):
     assert dict(db.session.execute(select(Theme.slug, Theme.name)).all()) == DOMAIN_THEMES
     assert db.session.scalar(select(func.count(Municipality.id))) == 98
     assert factories.municipality(db.session, "Norddjurs").region.slug == "midtjylland"
+
+
+@pytest.mark.parametrize(
+    "args", [["generate", "--topics", "2"], ["demo"], ["mail", "send"], ["create-admin", "a@b.dk"]]
+)
+def test_commands_on_a_database_without_schema_say_so_in_one_line(tmp_path, args):
+    from forum import create_app
+
+    empty = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"})
+    result = empty.test_cli_runner().invoke(args=args, input="x" * 12 + "\n" + "x" * 12 + "\n")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1
+    assert "db upgrade" in errors[0]
+    with empty.app_context():
+        db.engine.dispose()
