@@ -103,7 +103,6 @@ def _import_topic(session: Session, record: Any, report: ImportReport) -> Topic:
     title = _text(record, "title", "emnet")
     opened_at = _time(record, "emnet", default=utcnow())
     topic = None
-    created = []
     for index, post_record in enumerate(posts, start=1):
         where = f"indlæg {index}"
         if not isinstance(post_record, dict):
@@ -123,9 +122,8 @@ def _import_topic(session: Session, record: Any, report: ImportReport) -> Topic:
                     theme=theme,
                     created_at=min(at, opened_at),
                 )
-                created.append(topic)
             else:
-                created.append(append_post(session, author, topic, body, created_at=at))
+                append_post(session, author, topic, body, created_at=at)
         except ForumError as exc:
             raise LineError(f"{where}: {exc.message}") from None
     assert topic is not None
