@@ -86,7 +86,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extension objects of forum.extensions."""
-    from forum import models  # noqa: F401  (registers the tables)
+    from forum import models, search  # noqa: F401  (models registers the tables)
     from forum.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -95,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     login_manager.init_app(app)
+    search.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log ind for at se forummet.")
     login_manager.login_message_category = "info"
@@ -115,12 +116,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per module in forum/blueprints."""
-    from forum.blueprints import admin, auth, browse, topics, users
+    from forum.blueprints import admin, auth, browse, search, topics, users
     from forum.urls import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
 
-    for module in (auth, browse, topics, users, admin):
+    for module in (auth, browse, topics, search, users, admin):
         app.register_blueprint(module.bp)
 
 

@@ -1,4 +1,4 @@
-"""`flask` commands: demo, create-admin, generate, import-jsonl, mail send."""
+"""`flask` commands: demo, create-admin, generate, import-jsonl, mail send (search: own module)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(generate_command)
     app.cli.add_command(import_command)
     app.cli.add_command(mail_group)
+
+    from forum.search.cli import search_group
+
+    app.cli.add_command(search_group)
 
 
 @click.command("demo")

@@ -48,6 +48,12 @@ class Config:
     TITLE_MAX_LENGTH = 150
     BODY_MAX_LENGTH = 30000
 
+    # Where the search index lives; empty means instance/search-index. Each app node keeps its
+    # own (rebuilt from the database with `flask search rebuild`).
+    SEARCH_INDEX_DIR = ""
+    # Apply a request's changes to the index right after its response (off: only by CLI).
+    SEARCH_SYNC_AFTER_REQUEST = True
+
     # Empty MAIL_SERVER: mail is written to the log instead of sent (development).
     MAIL_SERVER = ""
     MAIL_PORT = 587

@@ -316,7 +316,12 @@ def plain_text(text: str, limit: int | None = None) -> str:
         raise ValueError("limit must be at least 1")
     # Derive the text from the sanitised HTML rather than the source, so an excerpt can
     # never contain something the post itself does not show (e.g. a refused image's URL).
-    rendered = str(render(text))
+    result = text_of_html(str(render(text)))
+    return result if limit is None else _truncate(result, limit)
+
+
+def text_of_html(rendered: str) -> str:
+    """The readable text of HTML that ``render`` produced (e.g. a post's cached ``html``)."""
     try:
         parser = _TreeBuilder()
         parser.feed(rendered)
@@ -326,7 +331,7 @@ def plain_text(text: str, limit: int | None = None) -> str:
         # Absurdly deep nesting (e.g. 1000 levels of emphasis): give up on layout and keep
         # just the words; nh3 with no allowed tags is a flat, non-recursive text extractor.
         result = _squash(html.unescape(nh3.clean(rendered, tags=set())).replace("\n", " "))
-    return result if limit is None else _truncate(result, limit)
+    return result
 
 
 # --- Plain text ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ MODERATE = "moderate"  # obj: topic (pin, lock, move, change kind)
 VIEW_DELETED = "view_deleted"  # obj: None
 INVITE = "invite"  # obj: None
 ADMINISTER = "administer"  # obj: None (users, themes, municipalities)
+SEARCH = "search"  # obj: None; the index holds only what every member may see (below)
 
 ACTIONS = (
     VIEW,
@@ -38,7 +39,21 @@ ACTIONS = (
     VIEW_DELETED,
     INVITE,
     ADMINISTER,
+    SEARCH,
 )
+
+
+class _AnyMember:
+    """Stands for an ordinary member where no one is logged in (``flask search query``)."""
+
+    is_authenticated = True
+    is_active = True
+    is_moderator = False
+    is_admin = False
+    id = None
+
+
+ANY_MEMBER: Any = _AnyMember()
 
 
 def _member(user: Any) -> User | None:
@@ -123,6 +138,7 @@ _RULES = {
     VIEW_DELETED: lambda user, obj: user.is_moderator,
     INVITE: lambda user, obj: user.is_moderator,
     ADMINISTER: lambda user, obj: user.is_admin,
+    SEARCH: lambda user, obj: True,
 }
 
 
@@ -131,6 +147,13 @@ def visible_topics(user: Any) -> ColumnElement[bool]:
     # Moderators reach deleted topics through their URL and the deleted-content page,
     # not in the lists members browse.
     return Topic.deleted_at.is_(None)
+
+
+def searchable_posts() -> ColumnElement[bool]:
+    """SQL filter for the posts the search index holds: what every member may see, so that
+    results, counts, snippets and suggestions never show a deleted post, for anyone.
+    (Moderators find deleted content on the deleted-content page, not in search.)"""
+    return Post.deleted_at.is_(None) & Topic.deleted_at.is_(None)
 
 
 def visible_posts(user: Any) -> ColumnElement[bool]:

@@ -8,6 +8,7 @@ real migrations; each test then starts from the reference data alone.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections.abc import Iterator
 
 import pytest
@@ -90,9 +91,9 @@ class RequestClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """The application on a clean database, inside an app context."""
-    app = create_app(_settings(database_url))
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application on a clean database (and an empty search index), in an app context."""
+    app = create_app(_settings(database_url, SEARCH_INDEX_DIR=str(tmp_path / "search-index")))
     app.test_client_class = RequestClient
     with app.app_context():
         _reset(app)
@@ -150,6 +151,7 @@ def make_app(app, database_url, monkeypatch):  # type: ignore[no-untyped-def]
 
     def make(**extra):  # type: ignore[no-untyped-def]
         db.session.commit()
+        extra.setdefault("SEARCH_INDEX_DIR", app.config["SEARCH_INDEX_DIR"])
         other = create_app(_settings(database_url, **extra))
         other.test_client_class = RequestClient
         created.append(other)

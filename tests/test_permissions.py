@@ -43,6 +43,7 @@ MATRIX = [
     (p.VIEW_DELETED, None, {"facilitator", "admin"}),
     (p.INVITE, None, {"facilitator", "admin"}),
     (p.ADMINISTER, None, {"admin"}),
+    (p.SEARCH, None, {"author", "member", "facilitator", "admin"}),
 ]
 
 

@@ -1,0 +1,94 @@
+"""Search: /search (the page) and /search.json (the same results as JSON)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_login import current_user
+
+from forum.extensions import db
+from forum.search import search_index
+from forum.search.query import MAX_PAGE, Places, Results, refine, search
+from forum.urls import page_number
+
+bp = Blueprint("search", __name__)
+
+
+def _run() -> tuple[Results, Places]:
+    text = request.args.get("q", "")[:500]
+    page = min(request.args.get("page", 1, type=page_number) or 1, MAX_PAGE)
+    sort = request.args.get("sort", "relevance")
+    places = Places.load(db.session)
+    if not text.strip():
+        return Results(query=_empty(text, places)), places
+    results = search(
+        db.session, search_index(), current_user, text, page=page, sort=sort, places=places
+    )
+    return results, places
+
+
+def _empty(text: str, places: Places):  # type: ignore[no-untyped-def]
+    from forum.search.query import parse
+
+    return parse(text, places)
+
+
+@bp.route("/search")
+def page():  # type: ignore[no-untyped-def]
+    results, places = _run()
+
+    def refine_url(name: str, value: str) -> str:
+        return url_for(
+            "search.page", q=refine(results.query.text, name, value, places), sort=results.sort
+        )
+
+    return render_template("search/results.html", results=results, refine_url=refine_url)
+
+
+@bp.route("/search.json")
+def as_json():  # type: ignore[no-untyped-def]
+    results, _ = _run()
+    return jsonify(
+        {
+            "query": results.query.text,
+            "total": results.total,
+            "posts": results.posts,
+            "page": results.page,
+            "pages": results.pages,
+            "sort": results.sort,
+            "some_words": results.some_words,
+            "suggestion": results.suggestion,
+            "notices": results.query.notices,
+            "results": [
+                {
+                    "topic_id": hit.topic.id,
+                    "post_id": hit.post.id,
+                    "title": hit.topic.title,
+                    "url": url_for(
+                        "topics.permalink",
+                        slug=hit.topic.slug,
+                        topic_id=hit.topic.id,
+                        number=hit.post.number,
+                    ),
+                    "snippet": str(hit.snippet),
+                    "score": round(hit.score, 4),
+                    "other_matches": hit.other_matches,
+                    "region": hit.topic.region.slug,
+                    "theme": hit.topic.theme.slug,
+                    "kind": hit.topic.kind,
+                    "municipality": hit.post.author.municipality.slug
+                    if hit.post.author.municipality
+                    else None,
+                    "author": hit.post.author.username,
+                    "created_at": hit.post.created_at.isoformat() + "Z",
+                }
+                for hit in results.hits
+            ],
+            "facets": {
+                facet.name: [
+                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                    for v in facet.values
+                ]
+                for facet in results.facets
+            },
+        }
+    )

@@ -1,0 +1,116 @@
+"""``flask search sync | rebuild | query``."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import click
+from flask.cli import AppGroup
+
+from forum.cli import database_needed
+from forum.extensions import db
+
+search_group = AppGroup("search", help="The full-text search index.")
+
+
+@search_group.command("sync")
+@database_needed
+def sync_command() -> None:
+    """Apply pending changes to the index (builds it if there is none)."""
+    from forum.search import search_index
+
+    index = search_index()
+    if not index.is_usable():
+        click.echo("No usable search index here: building it from the database.")
+        _rebuild(index)
+        return
+    result = index.sync(db.session, wait=60.0)
+    if result is None:
+        raise click.ClickException("The search index is locked by another process; try again.")
+    click.echo(
+        f"Applied {result.rows} changes: {result.indexed} posts indexed, "
+        f"{result.removed} removed; cursor {result.cursor}."
+    )
+
+
+@search_group.command("rebuild")
+@database_needed
+def rebuild_command() -> None:
+    """Recreate the index from the database, then apply what changed meanwhile."""
+    from forum.search import search_index
+
+    _rebuild(search_index())
+
+
+def _rebuild(index) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from forum import permissions
+    from forum.models import Post, Topic
+
+    total = db.session.scalar(
+        select(func.count(Post.id))
+        .join(Topic, Post.topic_id == Topic.id)
+        .where(permissions.searchable_posts())
+    )
+    with click.progressbar(length=total or 0, label="Indexing posts") as bar:
+        result = index.rebuild(db.session, progress=bar.update)
+    rate = result.posts / result.seconds if result.seconds else 0.0
+    click.echo(
+        f"Indexed {result.posts} posts in {result.seconds:.1f} s ({rate:.0f} posts/s); "
+        f"index {result.size_bytes / 1e6:.1f} MB in {index.directory}."
+    )
+
+
+@search_group.command("query")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@database_needed
+def query_command(text: str, as_json: bool, limit: int) -> None:
+    """Search as any member would, and print the results."""
+    from forum import permissions
+    from forum.search import search_index
+    from forum.search.query import search
+
+    index = search_index()
+    if not index.is_usable():
+        raise click.ClickException("There is no search index yet; run `flask search rebuild`.")
+    results = search(db.session, index, permissions.ANY_MEMBER, text, per_page=limit)
+    if as_json:
+        click.echo(json.dumps(results_json(results), ensure_ascii=False))
+        return
+    for notice in results.query.notices:
+        click.echo(notice, err=True)
+    click.echo(f"{results.total} topics ({results.posts} posts) for {text!r}")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    for hit in results.hits:
+        click.echo(
+            f"\n{hit.score:6.2f}  {hit.topic.title}  (topic {hit.topic.id}, post {hit.post.id}"
+            f"{f', +{hit.other_matches} more' if hit.other_matches else ''})"
+        )
+        click.echo(f"        {_plain(hit.snippet)}")
+
+
+def results_json(results) -> dict:  # type: ignore[no-untyped-def]
+    """The JSON shape of results, shared by the CLI and /search.json."""
+    return {
+        "total": results.total,
+        "results": [
+            {
+                "topic_id": hit.topic.id,
+                "post_id": hit.post.id,
+                "title": hit.topic.title,
+                "snippet": str(hit.snippet),
+                "score": round(hit.score, 4),
+            }
+            for hit in results.hits
+        ],
+    }
+
+
+def _plain(markup: str) -> str:
+    return html.unescape(re.sub(r"</?mark>", "", str(markup)))

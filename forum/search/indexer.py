@@ -1,0 +1,430 @@
+"""The one writer: applies the outbox to the Whoosh index, in order, under the index's lock.
+
+Every process may call :meth:`SearchIndex.sync`; whoever gets the lock applies what is
+pending, the others return at once (the holder looks again after releasing it, so a change
+committed meanwhile is never left behind). The cursor, the last outbox id applied, is a stored
+field of the index's meta document: it commits together with the documents, so a process killed
+mid-batch leaves the old cursor and the next sync applies the batch again. Applying a row reads
+the object's current state, so doing it twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from whoosh import index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.writing import CLEAR
+
+from forum import permissions
+from forum.markup import text_of_html
+from forum.models import (
+    Municipality,
+    Post,
+    Region,
+    SearchOutboxEntry,
+    Theme,
+    Topic,
+    TopicKind,
+    User,
+)
+from forum.search import analysis
+from forum.search.schema import META_ID, POST, SCHEMA_VERSION, make_schema
+from forum.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "forum"
+VOCABULARY_FILE = "vocabulary.txt"
+BATCH = 500  # outbox rows (and posts) per commit
+# An id missing from the outbox may belong to a transaction that has not committed yet
+# (PostgreSQL hands out ids before commit). The cursor waits this long for it, then moves on
+# (it was rolled back).
+GAP_WAIT = timedelta(seconds=60)
+
+
+class IndexUnavailable(Exception):
+    """No index yet, or one of another schema version: ``flask search rebuild`` makes one."""
+
+
+@dataclass
+class SyncResult:
+    rows: int  # outbox rows read
+    indexed: int  # documents added or replaced
+    removed: int  # documents removed
+    cursor: int
+
+
+@dataclass
+class RebuildResult:
+    posts: int
+    seconds: float
+    size_bytes: int
+    cursor: int
+
+
+class SearchIndex:
+    """The index in one directory, with the vocabulary its compound splitting uses."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._ix: index.FileIndex | None = None
+        self._vocabulary: analysis.Vocabulary | None = None
+        self._vocabulary_mark: tuple[int, int] = (0, 0)  # (inode, bytes read)
+        self._open_lock = threading.Lock()
+        self._local = threading.local()
+
+    # --- Opening -----------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return index.exists_in(str(self.directory), indexname=INDEX_NAME)
+
+    def open(self) -> index.FileIndex:
+        """The index, if it exists and has this code's schema version."""
+        with self._open_lock:
+            if self._ix is None:
+                if not self.exists():
+                    raise IndexUnavailable("no search index")
+                ix = index.open_dir(str(self.directory), indexname=INDEX_NAME)
+                with ix.searcher() as searcher:
+                    meta = searcher.document(doc_id=META_ID) or {}
+                if meta.get("version") != SCHEMA_VERSION:
+                    raise IndexUnavailable(
+                        f"search index has schema version {meta.get('version')}, "
+                        f"this code needs {SCHEMA_VERSION}"
+                    )
+                self._ix = ix
+            return self._ix
+
+    def is_usable(self) -> bool:
+        try:
+            self.open()
+        except IndexUnavailable:
+            return False
+        return True
+
+    def searcher(self) -> Any:
+        """This thread's searcher on the latest committed index (one per thread, reused)."""
+        ix = self.open()
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None and not searcher.up_to_date():
+            # Not searcher.refresh(): it reuses the readers of segments it already had, with
+            # the deletions they had then, so a deleted post would still be found.
+            searcher.close()
+            searcher = None
+        if searcher is None:
+            searcher = ix.searcher()
+        self._local.searcher = searcher
+        return searcher
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+        self._ix = None
+
+    def cursor(self) -> int:
+        """The id of the last outbox row this index has applied."""
+        return self._meta(self.searcher()).get("cursor", 0)
+
+    @staticmethod
+    def _meta(searcher: Any) -> dict[str, Any]:
+        return searcher.document(doc_id=META_ID) or {}
+
+    def size_bytes(self) -> int:
+        return sum(path.stat().st_size for path in self.directory.iterdir() if path.is_file())
+
+    # --- Vocabulary --------------------------------------------------------------------------
+
+    def vocabulary(self) -> analysis.Vocabulary:
+        """The words compounds split into, reading what other processes have added since."""
+        path = self.directory / VOCABULARY_FILE
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            if self._vocabulary is None:
+                self._vocabulary = analysis.Vocabulary()
+            return self._vocabulary
+        inode, read = self._vocabulary_mark
+        if self._vocabulary is None or stat.st_ino != inode or stat.st_size < read:
+            self._vocabulary, read = analysis.Vocabulary(), 0  # new or rewritten file
+        if stat.st_size > read:
+            with path.open("rb") as file:
+                file.seek(read)
+                chunk = file.read()
+            end = chunk.rfind(b"\n") + 1  # a line still being written waits for next time
+            self._vocabulary.add(chunk[:end].decode("utf-8").split())
+            read += end
+        self._vocabulary_mark = (stat.st_ino, read)
+        return self._vocabulary
+
+    def _learn(self, texts: Iterable[str]) -> None:
+        """Add the words of texts to the vocabulary and its file (the caller holds the lock)."""
+        vocabulary = self.vocabulary()
+        found: set[str] = set()
+        for text in texts:
+            found.update(analysis.words(text))
+        new = vocabulary.add(found)
+        if new:
+            with (self.directory / VOCABULARY_FILE).open("a", encoding="utf-8") as file:
+                file.write("".join(f"{word}\n" for word in new))
+            inode, read = self._vocabulary_mark
+            self._vocabulary_mark = (inode, read + sum(len(w.encode()) + 1 for w in new))
+
+    # --- Writing -----------------------------------------------------------------------------
+
+    def sync(self, session: Session, *, wait: float = 0.0) -> SyncResult | None:
+        """Apply pending outbox rows. Returns None when another process holds the lock (it
+        will do the work) or there is no usable index; ``wait`` seconds for the lock."""
+        total = SyncResult(rows=0, indexed=0, removed=0, cursor=0)
+        seen = -1
+        while True:
+            try:
+                ix = self.open()
+            except IndexUnavailable:
+                return None
+            latest = session.scalar(select(func.max(SearchOutboxEntry.id))) or 0
+            session.rollback()  # end the read; the next sees rows committed meanwhile
+            cursor = self.cursor()
+            if latest <= max(cursor, seen):
+                total.cursor = cursor
+                return total
+            try:
+                writer = ix.writer(timeout=wait)
+            except LockError:
+                return None
+            try:
+                result = self._apply(session, writer)
+            except BaseException:
+                writer.cancel()
+                raise
+            finally:
+                session.rollback()
+            total.rows += result.rows
+            total.indexed += result.indexed
+            total.removed += result.removed
+            seen = max(seen, latest)
+            # Loop: look again now the lock is free, for rows committed while we held it.
+
+    def _apply(self, session: Session, writer: Any) -> SyncResult:
+        with writer.searcher() as searcher:
+            cursor = self._meta(searcher).get("cursor", 0)
+        result = SyncResult(rows=0, indexed=0, removed=0, cursor=cursor)
+        while True:
+            rows = session.execute(
+                select(SearchOutboxEntry)
+                .where(SearchOutboxEntry.id > result.cursor)
+                .order_by(SearchOutboxEntry.id)
+                .limit(BATCH)
+            ).scalars()
+            rows = list(rows)
+            if not rows:
+                break
+            result.rows += len(rows)
+            indexed, removed = self._reindex(session, writer, _post_ids(session, rows))
+            result.indexed += indexed
+            result.removed += removed
+            new_cursor = _safe_cursor(result.cursor, rows, utcnow())
+            if new_cursor == result.cursor:
+                break  # waiting for a gap to fill; the rows after it were applied anyway
+            result.cursor = new_cursor
+            if len(rows) < BATCH:
+                break
+        writer.update_document(
+            doc_id=META_ID, doctype=META_ID, cursor=result.cursor, version=SCHEMA_VERSION
+        )
+        writer.commit()
+        return result
+
+    def _reindex(self, session: Session, writer: Any, post_ids: set[int]) -> tuple[int, int]:
+        indexed = removed = 0
+        ids = sorted(post_ids)
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            rows = session.execute(_post_rows().where(Post.id.in_(chunk))).all()
+            found = {row.id for row in rows}
+            texts = {row.id: text_of_html(row.html) for row in rows if _is_live(row)}
+            self._learn(texts.values())
+            with analysis.using(self.vocabulary()):
+                for row in rows:
+                    if row.id in texts:
+                        writer.update_document(**document(row, texts[row.id]))
+                        indexed += 1
+                    else:
+                        writer.delete_by_term("doc_id", str(row.id))
+                        removed += 1
+            for missing in set(chunk) - found:  # gone from the database altogether
+                writer.delete_by_term("doc_id", str(missing))
+                removed += 1
+        return indexed, removed
+
+    def rebuild(
+        self, session: Session, *, progress: Callable[[int], None] | None = None
+    ) -> RebuildResult:
+        """Recreate the index from the database, then apply what changed meanwhile.
+
+        Searches keep using the old index until the new one commits (unless there was none,
+        or it had another schema version).
+        """
+        started = time.perf_counter()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.close()
+        storage = FileStorage(str(self.directory))
+        try:
+            ix = self.open()
+            writer = ix.writer(timeout=600.0, limitmb=256)
+            clear = True
+        except IndexUnavailable:
+            ix = storage.create_index(make_schema(), indexname=INDEX_NAME)
+            writer = ix.writer(timeout=600.0, limitmb=256)
+            clear = False
+        count = 0
+        try:
+            # Everything up to here is in the snapshot we read; later rows are synced after.
+            cursor = session.scalar(select(func.max(SearchOutboxEntry.id))) or 0
+            self._write_vocabulary(session)
+            with analysis.using(self.vocabulary()):
+                for row in _stream(session, _post_rows().where(_live())):
+                    writer.add_document(**document(row, text_of_html(row.html)))
+                    count += 1
+                    if progress is not None and count % 1000 == 0:
+                        progress(1000)
+                if progress is not None:
+                    progress(count % 1000)
+            writer.add_document(
+                doc_id=META_ID, doctype=META_ID, cursor=cursor, version=SCHEMA_VERSION
+            )
+            writer.commit(mergetype=CLEAR if clear else None, optimize=True)
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            session.rollback()
+        self.close()
+        self.sync(session, wait=30.0)
+        return RebuildResult(
+            posts=count,
+            seconds=time.perf_counter() - started,
+            size_bytes=self.size_bytes(),
+            cursor=self.cursor(),
+        )
+
+    def _write_vocabulary(self, session: Session) -> None:
+        """The forum's words, from every visible post, as a new vocabulary file."""
+        found: set[str] = set()
+        statement = select(Post.id, Topic.title, Post.body).join(Topic, Post.topic_id == Topic.id)
+        for _, title, body in _stream(session, statement.where(_live())):
+            found.update(analysis.words(title), analysis.words(body))
+        vocabulary = analysis.Vocabulary(found)
+        path = self.directory / VOCABULARY_FILE
+        temporary = path.with_suffix(".new")
+        temporary.write_text(
+            "".join(f"{w}\n" for w in sorted(vocabulary.surface.values())), "utf-8"
+        )
+        os.replace(temporary, path)
+        self._vocabulary = None
+
+
+def _post_ids(session: Session, rows: list[SearchOutboxEntry]) -> set[int]:
+    """The posts whose documents the outbox rows touch."""
+    ids = {row.object_id for row in rows if row.kind == "post"}
+    topics = {row.object_id for row in rows if row.kind == "topic"}
+    users = {row.object_id for row in rows if row.kind == "user"}
+    if topics:
+        ids.update(session.scalars(select(Post.id).where(Post.topic_id.in_(topics))))
+    if users:
+        ids.update(session.scalars(select(Post.id).where(Post.author_id.in_(users))))
+    return ids
+
+
+def _safe_cursor(cursor: int, rows: list[SearchOutboxEntry], now: Any) -> int:
+    """How far the cursor may move: up to the first missing id that may still appear."""
+    for row in rows:
+        if row.id != cursor + 1 and now - row.created_at < GAP_WAIT:
+            break
+        cursor = row.id
+    return cursor
+
+
+def _post_rows() -> Any:
+    """Everything a post's document needs, in one row per post."""
+    return (
+        select(
+            Post.id,
+            Post.topic_id,
+            Post.number,
+            Post.html,
+            Post.created_at,
+            Post.deleted_at,
+            Topic.title,
+            Topic.kind,
+            Topic.deleted_at.label("topic_deleted_at"),
+            Topic.answer_post_id,
+            Region.slug.label("region"),
+            Theme.slug.label("theme"),
+            User.username,
+            User.display_name,
+            Municipality.slug.label("municipality"),
+        )
+        .join(Topic, Post.topic_id == Topic.id)
+        .join(Region, Topic.region_id == Region.id)
+        .join(Theme, Topic.theme_id == Theme.id)
+        .join(User, Post.author_id == User.id)
+        .outerjoin(Municipality, User.municipality_id == Municipality.id)
+    )
+
+
+def _live() -> Any:
+    return permissions.searchable_posts()
+
+
+def _is_live(row: Any) -> bool:  # searchable_posts(), for a row already loaded
+    return row.deleted_at is None and row.topic_deleted_at is None
+
+
+def _stream(session: Session, statement: Any, size: int = 2000) -> Iterator[Any]:
+    """Rows of a large query (its first column Post.id) in batches, without holding them all."""
+    last = 0
+    while True:
+        rows = session.execute(statement.where(Post.id > last).order_by(Post.id).limit(size)).all()
+        yield from rows
+        if len(rows) < size:
+            return
+        last = rows[-1][0]
+
+
+def document(row: Any, text: str) -> dict[str, Any]:
+    """The index document of a visible post."""
+    answered = ""
+    if row.kind == TopicKind.SPARRING:
+        answered = "ja" if row.answer_post_id is not None else "nej"
+    doc = {
+        "doc_id": str(row.id),
+        "doctype": POST,
+        "topic": str(row.topic_id),
+        "body": text,
+        "author": row.username,
+        "author_name": row.display_name,
+        "municipality": row.municipality or "",
+        "region": row.region,
+        "theme": row.theme,
+        "kind": row.kind,
+        "answered": answered,
+        "year": str(row.created_at.year),
+        "created": row.created_at,
+    }
+    if row.number == 1:
+        doc["title"] = row.title
+    return doc
