@@ -8,8 +8,8 @@ real migrations; each test then starts from the reference data alone.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask

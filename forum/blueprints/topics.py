@@ -113,10 +113,23 @@ def _render_topic(
             reply_form=reply_form,
             target=target,
             preview=preview,
+            related=_related(topic) if page == 1 else [],
             **_moderation_forms(topic),
         ),
         status,
     )
+
+
+def _related(topic: Topic) -> list[Topic]:
+    """Up to five topics on the same things, from the search index (none if it fails)."""
+    from forum.search import search_index
+    from forum.search.query import related
+
+    try:
+        return related(db.session, search_index(), current_user, topic)
+    except Exception:  # the topic must show even when the index cannot answer
+        current_app.logger.exception("Related topics failed for topic %s", topic.id)
+        return []
 
 
 # -- reading ---------------------------------------------------------------------------------

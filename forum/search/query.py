@@ -309,7 +309,22 @@ def _filter_query(parsed: ParsedQuery) -> list[wq.Query]:
     return clauses
 
 
-def build(parsed: ParsedQuery, *, any_word: bool = False) -> wq.Query | None:
+@dataclass
+class Ask:
+    """What to find, and what to leave out (kept apart: Whoosh's AndNot matcher can let an
+    excluded document through, so exclusions are applied as sets of documents)."""
+
+    find: wq.Query
+    leave_out: list[wq.Query] = field(default_factory=list)
+
+    def excluded(self, searcher: Any) -> set[int]:
+        found: set[int] = set()
+        for q in self.leave_out:
+            found.update(searcher.docs_for_query(q))
+        return found
+
+
+def build(parsed: ParsedQuery, *, any_word: bool = False) -> Ask | None:
     """The Whoosh query; ``any_word`` asks for some of the words rather than all."""
     words = [
         _word_query(analysis.terms(w.rstrip("*")), prefix=w.endswith("*"))
@@ -328,15 +343,12 @@ def build(parsed: ParsedQuery, *, any_word: bool = False) -> wq.Query | None:
         if not parsed.excluded:
             return None
         positive.append(wq.Term("doctype", POST))
-    result: wq.Query = positive[0] if len(positive) == 1 else wq.And(positive)
-    excluded = []
+    ask = Ask(positive[0] if len(positive) == 1 else wq.And(positive))
     for item in parsed.excluded:
         terms = analysis.terms(item.rstrip("*"))
         if terms:
-            excluded.append(_phrase_query(terms) if " " in item else _word_query(terms))
-    if excluded:
-        result = wq.AndNot(result, excluded[0] if len(excluded) == 1 else wq.Or(excluded))
-    return result
+            ask.leave_out.append(_phrase_query(terms) if " " in item else _word_query(terms))
+    return ask
 
 
 # --- Results ---------------------------------------------------------------------------------
@@ -420,7 +432,7 @@ class _Match:
     facets: dict[str, Counter[str]] = field(default_factory=dict)
 
 
-def _scan(searcher: Any, q: wq.Query) -> _Match:
+def _scan(searcher: Any, q: wq.Query, excluded: set[int]) -> _Match:
     """Count topics and facet values over every matching post (no scoring)."""
     result = _Match(facets={name: Counter() for name in FACETS})
     per_topic = {"region", "theme", "kind", "answered"}
@@ -432,6 +444,8 @@ def _scan(searcher: Any, q: wq.Query) -> _Match:
         if not matcher.is_active():
             continue
         for doc in matcher.all_ids():
+            if excluded and doc + offset in excluded:
+                continue
             topic = topic_col[doc]
             created = created_col[doc]
             if topic not in result.topics:
@@ -498,14 +512,13 @@ def search(
     searcher = index.searcher()
     mask = _pending_mask(session, index)
     if mask is not None:
-        q = wq.AndNot(q, mask)
-    match = _scan(searcher, q)
+        q.leave_out.append(mask)
+    excluded = q.excluded(searcher)
+    match = _scan(searcher, q.find, excluded)
     if not match.topics and len(parsed.terms()) > 1:
         broader = build(parsed, any_word=True)
         assert broader is not None
-        if mask is not None:
-            broader = wq.AndNot(broader, mask)
-        match = _scan(searcher, broader)
+        match = _scan(searcher, broader.find, excluded)
         if match.topics:
             q, results.some_words = broader, True
     results.total = len(match.topics)
@@ -521,19 +534,19 @@ def search(
         ordered = sorted(match.newest.items(), key=lambda item: item[1][0], reverse=True)
         page_hits = [(topic, doc, 0.0) for topic, (_, doc) in ordered[start : start + per_page]]
     else:
-        page_hits = _ranked(searcher, q, start, per_page, results.total)
+        page_hits = _ranked(searcher, q.find, excluded, start, per_page, results.total)
     results.hits = _load_hits(session, index, user, parsed, page_hits, match.topics)
     return results
 
 
 def _ranked(
-    searcher: Any, q: wq.Query, start: int, count: int, total_topics: int
+    searcher: Any, q: wq.Query, excluded: set[int], start: int, count: int, total_topics: int
 ) -> list[tuple[str, int, float]]:
     """The page's topics by their best post's score: (topic, best doc, score)."""
     wanted = start + count
     limit = max(50, wanted * 4)
     while True:
-        hits = searcher.search(q, limit=limit, terms=False)
+        hits = searcher.search(q, limit=limit, terms=False, mask=excluded or None)
         best: dict[str, tuple[int, float]] = {}
         for hit in hits:
             topic = _topic_of(searcher, hit.docnum)
@@ -724,9 +737,9 @@ def _suggest(
     if corrected is None:
         return None
     if mask is not None:
-        corrected = wq.AndNot(corrected, mask)
+        corrected.leave_out.append(mask)
     # Only offer what finds something visible: a word of a deleted post is never suggested.
-    return text if _scan(searcher, corrected).topics else None
+    return text if _scan(searcher, corrected.find, corrected.excluded(searcher)).topics else None
 
 
 _correctors: dict[int, tuple[int, ListCorrector]] = {}
@@ -761,13 +774,12 @@ def related(
     q: wq.Query = wq.Or(
         [wq.Term(f, word, boost=weight) for word, weight in keywords for f in TEXT_FIELDS]
     )
-    exclude: list[wq.Query] = [wq.Term("topic", str(topic.id))]
+    ask = Ask(q, [wq.Term("topic", str(topic.id))])
     mask = _pending_mask(session, index)
     if mask is not None:
-        exclude.append(mask)
-    q = wq.AndNot(q, wq.Or(exclude))
+        ask.leave_out.append(mask)
     found: list[int] = []
-    for hit in searcher.search(q, limit=60, terms=False):
+    for hit in searcher.search(q, limit=60, terms=False, mask=ask.excluded(searcher) or None):
         topic_id = int(_topic_of(searcher, hit.docnum))
         if topic_id not in found:
             found.append(topic_id)
