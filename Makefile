@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format install install-test translations extract-messages bench clean
+.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,27 @@ extract-messages: $(VENV)/.installed
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
+	$(FLASK) search sync
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## The whole suite (browser tests skip without Chromium; PostgreSQL with FORUM_TEST_DATABASE_URL).
 test: install-test
 	$(BIN)/python -m pytest
+
+## The search tests again on whoosh3, Whoosh's maintained successor (same `import whoosh`),
+## in a venv of their own, so that switching engines stays a one-line change.
+W3VENV ?= .venv-whoosh3
+$(W3VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(W3VENV)
+	$(W3VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(W3VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(W3VENV)/bin/python -m pip uninstall --quiet --yes whoosh-reloaded
+	$(W3VENV)/bin/python -m pip install --quiet whoosh3
+	touch $@
+
+test-whoosh3: $(W3VENV)/.installed translations
+	$(W3VENV)/bin/python -c "import whoosh; print('whoosh', whoosh.versionstring())"
+	$(W3VENV)/bin/python -m pytest tests/search
 
 lint: install-test
 	$(BIN)/ruff check .
@@ -55,4 +71,4 @@ bench: install
 	$(BIN)/python bench/generate.py
 
 clean:
-	rm -rf $(VENV) instance/*.db* .pytest_cache
+	rm -rf $(VENV) $(W3VENV) instance/*.db* instance/search-index .pytest_cache

@@ -210,3 +210,18 @@ def test_writing_requests_sync_after_the_response(app, client, auth, member):
     assert response.status_code == 302
     # No sync here: the request did it after its response.
     assert search_index(app).cursor() == db.session.scalar(select(func.max(SearchOutboxEntry.id)))
+
+
+def test_cli_sync_builds_a_missing_index_then_applies_changes(app, runner, member):
+    factories.topic(db.session, member, title="Skoleskift", body="Overgang til ny skole")
+    db.session.commit()
+    first = runner.invoke(args=["search", "sync"])
+    assert first.exit_code == 0, first.output
+    assert "building it" in first.output
+    factories.topic(db.session, member, title="Skoleskift igen", body="Overgang")
+    db.session.commit()
+    second = runner.invoke(args=["search", "sync"])
+    assert second.exit_code == 0 and "2 posts indexed" not in second.output
+    assert "1 posts indexed" in second.output
+    rebuilt = runner.invoke(args=["search", "rebuild"])
+    assert rebuilt.exit_code == 0 and "Indexed 2 posts" in rebuilt.output
