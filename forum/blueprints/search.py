@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from forum.extensions import db
 from forum.search import search_index
-from forum.search.query import MAX_PAGE, Places, Results, refine, search
+from forum.search.query import MAX_PAGE, Places, Results, parse, refine, results_json, search
 from forum.urls import page_number
 
 bp = Blueprint("search", __name__)
@@ -19,17 +19,11 @@ def _run() -> tuple[Results, Places]:
     sort = request.args.get("sort", "relevance")
     places = Places.load(db.session)
     if not text.strip():
-        return Results(query=_empty(text, places)), places
+        return Results(query=parse(text, places)), places
     results = search(
         db.session, search_index(), current_user, text, page=page, sort=sort, places=places
     )
     return results, places
-
-
-def _empty(text: str, places: Places):  # type: ignore[no-untyped-def]
-    from forum.search.query import parse
-
-    return parse(text, places)
 
 
 @bp.route("/search")
@@ -59,29 +53,8 @@ def as_json():  # type: ignore[no-untyped-def]
             "suggestion": results.suggestion,
             "notices": results.query.notices,
             "results": [
-                {
-                    "topic_id": hit.topic.id,
-                    "post_id": hit.post.id,
-                    "title": hit.topic.title,
-                    "url": url_for(
-                        "topics.permalink",
-                        slug=hit.topic.slug,
-                        topic_id=hit.topic.id,
-                        number=hit.post.number,
-                    ),
-                    "snippet": str(hit.snippet),
-                    "score": round(hit.score, 4),
-                    "other_matches": hit.other_matches,
-                    "region": hit.topic.region.slug,
-                    "theme": hit.topic.theme.slug,
-                    "kind": hit.topic.kind,
-                    "municipality": hit.post.author.municipality.slug
-                    if hit.post.author.municipality
-                    else None,
-                    "author": hit.post.author.username,
-                    "created_at": hit.post.created_at.isoformat() + "Z",
-                }
-                for hit in results.hits
+                {**row, **_details(hit)}
+                for row, hit in zip(results_json(results)["results"], results.hits, strict=True)
             ],
             "facets": {
                 facet.name: [
@@ -92,3 +65,20 @@ def as_json():  # type: ignore[no-untyped-def]
             },
         }
     )
+
+
+def _details(hit) -> dict:  # type: ignore[no-untyped-def]
+    """What the page shows of a hit besides the CLI's fields."""
+    municipality = hit.post.author.municipality
+    return {
+        "url": url_for(
+            "topics.permalink", slug=hit.topic.slug, topic_id=hit.topic.id, number=hit.post.number
+        ),
+        "other_matches": hit.other_matches,
+        "region": hit.topic.region.slug,
+        "theme": hit.topic.theme.slug,
+        "kind": hit.topic.kind,
+        "municipality": municipality.slug if municipality else None,
+        "author": hit.post.author.username,
+        "created_at": hit.post.created_at.isoformat() + "Z",
+    }

@@ -73,7 +73,7 @@ def query_command(text: str, as_json: bool, limit: int) -> None:
     """Search as any member would, and print the results."""
     from forum import permissions
     from forum.search import search_index
-    from forum.search.query import search
+    from forum.search.query import results_json, search
 
     index = search_index()
     if not index.is_usable():
@@ -93,23 +93,6 @@ def query_command(text: str, as_json: bool, limit: int) -> None:
             f"{f', +{hit.other_matches} more' if hit.other_matches else ''})"
         )
         click.echo(f"        {_plain(hit.snippet)}")
-
-
-def results_json(results) -> dict:  # type: ignore[no-untyped-def]
-    """The JSON shape of results, shared by the CLI and /search.json."""
-    return {
-        "total": results.total,
-        "results": [
-            {
-                "topic_id": hit.topic.id,
-                "post_id": hit.post.id,
-                "title": hit.topic.title,
-                "snippet": str(hit.snippet),
-                "score": round(hit.score, 4),
-            }
-            for hit in results.hits
-        ],
-    }
 
 
 def _plain(markup: str) -> str:

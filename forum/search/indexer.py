@@ -10,7 +10,6 @@ the object's current state, so doing it twice is harmless.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -42,8 +41,6 @@ from forum.models import (
 from forum.search import analysis
 from forum.search.schema import META_ID, POST, SCHEMA_VERSION, make_schema
 from forum.timeutil import utcnow
-
-log = logging.getLogger(__name__)
 
 INDEX_NAME = "forum"
 VOCABULARY_FILE = "vocabulary.txt"
@@ -187,7 +184,9 @@ class SearchIndex:
 
     def sync(self, session: Session, *, wait: float = 0.0) -> SyncResult | None:
         """Apply pending outbox rows. Returns None when another process holds the lock (it
-        will do the work) or there is no usable index; ``wait`` seconds for the lock."""
+        will do the work) or there is no usable index; ``wait`` seconds for the lock.
+
+        Ends ``session``'s transaction (it reads the outbox afresh): commit before calling."""
         total = SyncResult(rows=0, indexed=0, removed=0, cursor=0)
         seen = -1
         while True:

@@ -152,14 +152,13 @@ class ParsedQuery:
 
     def terms(self) -> list[list[str]]:
         """Each typed word's index terms (a stop word has none; ``co-parenting`` has two)."""
-        return [analysis.terms(word.rstrip("*")) for word in self.words if analysis.terms(word)]
+        return [terms for terms in (analysis.terms(w.rstrip("*")) for w in self.words) if terms]
 
     def phrase_terms(self) -> list[list[str]]:
         return [terms for terms in (analysis.terms(p) for p in self.phrases) if terms]
 
     def highlight_terms(self) -> set[str]:
-        found = {term for terms in self.terms() + self.phrase_terms() for term in terms}
-        return found
+        return {term for terms in self.terms() + self.phrase_terms() for term in terms}
 
 
 def parse(text: str, places: Places) -> ParsedQuery:
@@ -327,9 +326,9 @@ class Ask:
 def build(parsed: ParsedQuery, *, any_word: bool = False) -> Ask | None:
     """The Whoosh query; ``any_word`` asks for some of the words rather than all."""
     words = [
-        _word_query(analysis.terms(w.rstrip("*")), prefix=w.endswith("*"))
-        for w in parsed.words
-        if analysis.terms(w.rstrip("*"))
+        _word_query(terms, prefix=word.endswith("*"))
+        for word, terms in ((w, analysis.terms(w.rstrip("*"))) for w in parsed.words)
+        if terms
     ]
     phrases = [_phrase_query(terms) for terms in parsed.phrase_terms()]
     positive: list[wq.Query] = []
@@ -396,6 +395,23 @@ class Results:
     @property
     def pages(self) -> int:
         return min(MAX_PAGE, max(1, math.ceil(self.total / self.per_page)))
+
+
+def results_json(results: Results) -> dict[str, Any]:
+    """The JSON shape of results, shared by `flask search query --json` and /search.json."""
+    return {
+        "total": results.total,
+        "results": [
+            {
+                "topic_id": hit.topic.id,
+                "post_id": hit.post.id,
+                "title": hit.topic.title,
+                "snippet": str(hit.snippet),
+                "score": round(hit.score, 4),
+            }
+            for hit in results.hits
+        ],
+    }
 
 
 class _Columns:
