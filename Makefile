@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench clean
+.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ format: install-test
 
 bench: install
 	$(BIN)/python bench/generate.py
+
+## Search over 100,000 generated posts: rebuild rate, index size, p50/p95 (engine and HTTP).
+bench-search: install
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) $(W3VENV) instance/*.db* instance/search-index .pytest_cache

@@ -40,6 +40,7 @@ from forum.models import (
 )
 from forum.search import analysis
 from forum.search.schema import META_ID, POST, SCHEMA_VERSION, make_schema
+from forum.search.scoring import BM25F
 from forum.timeutil import utcnow
 
 INDEX_NAME = "forum"
@@ -121,7 +122,7 @@ class SearchIndex:
             searcher.close()
             searcher = None
         if searcher is None:
-            searcher = ix.searcher()
+            searcher = ix.searcher(weighting=BM25F())
         self._local.searcher = searcher
         return searcher
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -42,7 +41,7 @@ from forum.models import (
     TopicKind,
     User,
 )
-from forum.search import analysis
+from forum.search import analysis, scoring
 from forum.search.indexer import POST, SearchIndex
 from forum.search.schema import FACETS
 
@@ -391,10 +390,13 @@ class Results:
     suggestion: str | None = None  # the whole query, corrected
     some_words: bool = False  # no post had every word: these have some of them
     unavailable: bool = False  # no index (yet)
+    estimated: bool = False  # a broad search: total, posts and facet counts are estimates
+    reachable: int = 0  # topics that can be paged to (an estimated total counts more)
 
     @property
     def pages(self) -> int:
-        return min(MAX_PAGE, max(1, math.ceil(self.total / self.per_page)))
+        pageable = min(self.total, self.reachable) if self.estimated else self.total
+        return min(MAX_PAGE, max(1, math.ceil(pageable / self.per_page)))
 
 
 def results_json(results: Results) -> dict[str, Any]:
@@ -414,69 +416,164 @@ def results_json(results: Results) -> dict[str, Any]:
     }
 
 
-class _Columns:
-    """Facet and grouping values of each document, per segment (segments never change)."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, dict[str, list[Any]]] = {}
-        self._lock = threading.Lock()
-
-    def of(self, leaf: Any) -> dict[str, list[Any]]:
-        reader = leaf.reader()
-        key = reader.segment().segment_id() if hasattr(reader, "segment") else str(id(reader))
-        columns = self._cache.get(key)
-        if columns is None:
-            columns = {name: list(reader.column_reader(name)) for name in ("topic", *FACETS)}
-            # Raw numbers: they sort like the dates (and the meta document has none).
-            columns["created"] = list(reader.column_reader("created", translate=False))
-            with self._lock:
-                if len(self._cache) > 256:
-                    self._cache.clear()
-                self._cache[key] = columns
-        return columns
+# A search scores at most about this many matching posts. Past it, the index is read in
+# windows spread over all of it (the newest first) until the budget is spent, and counts are
+# scaled up from the windows read: "ca. 9.300 emner". Below it everything is exact.
+SCAN_BUDGET = 3000
+_WINDOWS = 64
 
 
-_columns = _Columns()
+def _passes(count: int) -> list[list[int]]:
+    """Windows in passes, each in ascending order (one matcher per pass), each pass halving the
+    gaps the earlier ones left: the newest window and every 16th, then every 16th from 8, every
+    8th from 4, and so on. Stopping after any pass leaves an even spread."""
+    step = 16
+    first = sorted({*range(0, count, step), count - 1})
+    passes, done = [first], set(first)
+    while step > 1:
+        start = step // 2
+        passes.append([i for i in range(start, count, step) if i not in done])
+        done.update(passes[-1])
+        step //= 2
+    return [windows for windows in passes if windows]
 
 
 @dataclass
 class _Match:
-    """What one pass over the matching documents learns."""
+    """What one pass over the matching posts learns: each one's score, topic and facets."""
 
-    topics: Counter[str] = field(default_factory=Counter)  # topic -> matching posts
-    newest: dict[str, tuple[Any, int]] = field(default_factory=dict)  # topic -> (created, doc)
+    topics: Counter[str] = field(default_factory=Counter)  # topic -> matching posts read
+    best: dict[str, tuple[float, int]] = field(default_factory=dict)  # topic -> (score, doc)
     facets: dict[str, Counter[str]] = field(default_factory=dict)
+    total: int = 0  # matching topics (estimated if ``estimated``)
+    posts: int = 0  # matching posts (estimated if ``estimated``)
+    estimated: bool = False
+    read: list[tuple[int, int]] = field(default_factory=list)  # ranges read, if estimated
+    excluded: set[int] = field(default_factory=set)
+    # (topics, docs, created) of each stretch read, for sorting by newest.
+    parts: list[tuple[list[str], list[int], list[Any]]] = field(default_factory=list)
+
+    def ranked(self) -> list[tuple[str, int, float]]:
+        """(topic, best post, score) by score, best first; ties by newest post."""
+        ordered = sorted(self.best.items(), key=lambda item: item[1], reverse=True)
+        return [(topic, doc, score) for topic, (score, doc) in ordered]
+
+    def newest(self) -> list[tuple[str, int, float]]:
+        """(topic, newest matching post, 0) by that post's time, newest first."""
+        newest: dict[str, tuple[Any, int]] = {}
+        for topics, docs, created in self.parts:
+            for topic, doc, when in zip(topics, docs, created, strict=True):
+                seen = newest.get(topic)
+                if seen is None or when > seen[0]:
+                    newest[topic] = (when, doc)
+        ordered = sorted(newest.items(), key=lambda item: item[1], reverse=True)
+        return [(topic, doc, 0.0) for topic, (_, doc) in ordered]
 
 
-def _scan(searcher: Any, q: wq.Query, excluded: set[int]) -> _Match:
-    """Count topics and facet values over every matching post (no scoring)."""
-    result = _Match(facets={name: Counter() for name in FACETS})
-    per_topic = {"region", "theme", "kind", "answered"}
-    seen_pairs: dict[str, set[tuple[str, str]]] = {"municipality": set(), "year": set()}
-    for leaf, offset in _leaves(searcher):
-        columns = _columns.of(leaf)
-        topic_col, created_col = columns["topic"], columns["created"]
-        matcher = q.matcher(leaf)
-        if not matcher.is_active():
-            continue
-        for doc in matcher.all_ids():
-            if excluded and doc + offset in excluded:
-                continue
-            topic = topic_col[doc]
-            created = created_col[doc]
-            if topic not in result.topics:
-                for name in per_topic:
-                    result.facets[name][columns[name][doc]] += 1
-            result.topics[topic] += 1
-            newest = result.newest.get(topic)
-            if newest is None or created > newest[0]:
-                result.newest[topic] = (created, doc + offset)
-            for name, pairs in seen_pairs.items():
-                pair = (topic, columns[name][doc])
-                if pair not in pairs:
-                    pairs.add(pair)
-                    result.facets[name][pair[1]] += 1
-    return result
+def _scan(
+    searcher: Any,
+    q: wq.Query,
+    excluded: set[int],
+    *,
+    budget: float | None = None,
+    scored: bool = True,
+) -> _Match:
+    """Score the matching posts (BM25F) and, from the same pass, count topics and facet values.
+
+    One pass over each posting list, stepping Whoosh's matchers directly. Queries that can
+    match at most ``budget`` posts are read whole and counted exactly; broader ones are read
+    window by window (see ``SCAN_BUDGET``) and their counts estimated.
+    """
+    budget = SCAN_BUDGET if budget is None else budget
+    leaves = _leaves(searcher)
+    size = searcher.doc_count_all()
+    context = searcher.context(needs_current=True, weighting=searcher.weighting)
+    if q.estimate_size(searcher.reader()) <= budget or size < _WINDOWS * 8:
+        windows, passes = [(0, size)], [[0]]
+    else:
+        step = math.ceil(size / _WINDOWS)
+        windows = [(i * step, min(size, (i + 1) * step)) for i in range(_WINDOWS)]
+        passes = _passes(_WINDOWS)
+    seen: list[tuple[dict[str, list[Any]], list[int], int, list[float]]] = []
+    read: list[tuple[int, int]] = []
+    found = 0
+    for number, numbers in enumerate(passes, start=1):
+        for leaf, offset in leaves:
+            leaf_size = leaf.doc_count_all()
+            matcher = q.matcher(leaf, context)
+            docs: list[int] = []
+            scores: list[float] = []
+            for start, stop in (windows[i] for i in numbers):
+                low, high = max(start - offset, 0), min(stop - offset, leaf_size)
+                if low >= high or not matcher.is_active():
+                    continue
+                if matcher.id() < low:
+                    matcher.skip_to(low)
+                while matcher.is_active():
+                    doc = matcher.id()
+                    if doc >= high:
+                        break
+                    if not excluded or doc + offset not in excluded:
+                        docs.append(doc)
+                        scores.append(matcher.score() if scored else 0.0)
+                    matcher.next()
+            if docs:
+                seen.append((scoring.arrays.columns(leaf.reader()), docs, offset, scores))
+                found += len(docs)
+        read.extend(windows[i] for i in numbers)
+        if found > budget and number < len(passes):
+            match = _count(seen, scale=len(windows) / len(read))
+            match.read, match.excluded = sorted(read), excluded
+            return match
+    return _count(seen, scale=1.0)
+
+
+def _count(
+    seen: list[tuple[dict[str, list[Any]], list[int], int, list[float]]], *, scale: float
+) -> _Match:
+    """Topics, best posts and facet counts of the posts read; counts times ``scale``."""
+    match = _Match(facets={name: Counter() for name in FACETS}, estimated=scale != 1.0)
+    firsts: dict[str, tuple[dict[str, list[Any]], int]] = {}
+    pairs: dict[str, set[tuple[str, Any]]] = {"municipality": set(), "year": set()}
+    best = match.best
+    for columns, docs, offset, scores in seen:
+        topics = list(map(columns["topic"].__getitem__, docs))
+        match.topics.update(topics)
+        for topic, score, doc in zip(topics, scores, docs, strict=True):
+            doc += offset
+            known = best.get(topic)
+            # Equal scores: the later document (higher number) is the newer post.
+            if known is None or (score, doc) > known:
+                best[topic] = (score, doc)
+        for topic, doc in zip(topics, docs, strict=True):
+            firsts.setdefault(topic, (columns, doc))
+        for name, found in pairs.items():
+            found.update(zip(topics, map(columns[name].__getitem__, docs), strict=True))
+        created = list(map(columns["created"].__getitem__, docs))
+        match.parts.append((topics, [doc + offset for doc in docs], created))
+    # Region, theme, kind and answered belong to the topic: counted once per topic.
+    for name in ("region", "theme", "kind", "answered"):
+        match.facets[name].update(columns[name][doc] for columns, doc in firsts.values())
+    # A topic counts once for each municipality and year among its matching posts.
+    for name, found in pairs.items():
+        match.facets[name].update(value for _, value in found)
+    match.total = len(match.topics)
+    match.posts = sum(match.topics.values())
+    if match.estimated:
+        match.total = _about(match.total * scale)
+        match.posts = _about(match.posts * scale)
+        for counter in match.facets.values():
+            for value, count in counter.items():
+                counter[value] = _about(count * scale)
+    return match
+
+
+def _about(number: float) -> int:
+    """An estimate rounded to two significant digits (9,284.6 -> 9,300)."""
+    if number < 100:
+        return round(number)
+    digits = len(str(int(number))) - 2
+    return int(round(number, -digits))
 
 
 def _leaves(searcher: Any) -> list[tuple[Any, int]]:
@@ -530,56 +627,70 @@ def search(
     if mask is not None:
         q.leave_out.append(mask)
     excluded = q.excluded(searcher)
-    match = _scan(searcher, q.find, excluded)
+    # Newest first must be exact (the newest posts can be anywhere in the index), so it reads
+    # every match; it needs no scores, which makes reading them all affordable.
+    newest = results.sort == "newest"
+    budget, scored = (math.inf, False) if newest else (None, True)
+    match = _scan(searcher, q.find, excluded, budget=budget, scored=scored)
     if not match.topics and len(parsed.terms()) > 1:
         broader = build(parsed, any_word=True)
         assert broader is not None
-        match = _scan(searcher, broader.find, excluded)
+        match = _scan(searcher, broader.find, excluded, budget=budget, scored=scored)
         if match.topics:
             q, results.some_words = broader, True
-    results.total = len(match.topics)
-    results.posts = sum(match.topics.values())
+    results.total, results.posts, results.estimated = match.total, match.posts, match.estimated
     results.facets = _facets(match, parsed, places)
     if results.total < 3 and parsed.words:
         results.suggestion = _suggest(searcher, index, parsed, places, mask)
     if not results.total:
         return results
 
+    ordered = match.newest() if newest else match.ranked()
+    results.reachable = len(ordered)
     start = (results.page - 1) * per_page
-    if results.sort == "newest":
-        ordered = sorted(match.newest.items(), key=lambda item: item[1][0], reverse=True)
-        page_hits = [(topic, doc, 0.0) for topic, (_, doc) in ordered[start : start + per_page]]
-    else:
-        page_hits = _ranked(searcher, q.find, excluded, start, per_page, results.total)
-    results.hits = _load_hits(session, index, user, parsed, page_hits, match.topics)
+    page_hits = ordered[start : start + per_page]
+    counts = match.topics
+    if match.estimated:  # the windows read saw only some of these topics' posts
+        counts = _matching_posts(searcher, q.find, match, [topic for topic, _, _ in page_hits])
+    results.hits = _load_hits(session, index, user, parsed, page_hits, counts)
     return results
 
 
-def _ranked(
-    searcher: Any, q: wq.Query, excluded: set[int], start: int, count: int, total_topics: int
-) -> list[tuple[str, int, float]]:
-    """The page's topics by their best post's score: (topic, best doc, score)."""
-    wanted = start + count
-    limit = max(50, wanted * 4)
-    while True:
-        hits = searcher.search(q, limit=limit, terms=False, mask=excluded or None)
-        best: dict[str, tuple[int, float]] = {}
-        for hit in hits:
-            topic = _topic_of(searcher, hit.docnum)
-            if topic not in best:
-                best[topic] = (hit.docnum, hit.score)
-                if len(best) >= wanted:
-                    break
-        if len(best) >= min(wanted, total_topics) or hits.scored_length() < limit:
-            ordered = list(best.items())[start:wanted]
-            return [(topic, doc, score) for topic, (doc, score) in ordered]
-        limit *= 4
+def _matching_posts(searcher: Any, q: wq.Query, match: _Match, topics: list[str]) -> Counter[str]:
+    """The exact number of matching posts in each of ``topics``, after an estimated scan: the
+    posts read were counted, the topics' posts outside the windows read are checked here (a
+    topic's posts are mostly written close together, so usually there are none)."""
+    counts = Counter({topic: match.topics[topic] for topic in topics})
+
+    def was_read(doc: int) -> bool:
+        return any(start <= doc < stop for start, stop in match.read)
+
+    outside = sorted(
+        doc
+        for topic in topics
+        for doc in searcher.docs_for_query(wq.Term("topic", topic))
+        if not was_read(doc)
+    )
+    if not outside:
+        return counts
+    context = searcher.context(needs_current=False, weighting=searcher.weighting)
+    for leaf, offset in _leaves(searcher):
+        local = [doc - offset for doc in outside if 0 <= doc - offset < leaf.doc_count_all()]
+        matcher = q.matcher(leaf, context) if local else None
+        for doc in local:
+            if matcher is None or not matcher.is_active():
+                break
+            if matcher.id() < doc:
+                matcher.skip_to(doc)
+            if matcher.is_active() and matcher.id() == doc and doc + offset not in match.excluded:
+                counts[_topic_of(searcher, doc + offset)] += 1
+    return counts
 
 
 def _topic_of(searcher: Any, docnum: int) -> str:
     for leaf, offset in reversed(_leaves(searcher)):
         if docnum >= offset:
-            return _columns.of(leaf)["topic"][docnum - offset]
+            return scoring.arrays.column(leaf.reader(), "topic")[docnum - offset]
     raise LookupError(docnum)
 
 

@@ -1,0 +1,353 @@
+"""Benchmark: search over generated content, end to end over HTTP and the engine alone.
+
+    python bench/search.py [--topics 10000] [--posts-per-topic 10] [--queries 240]
+                           [--workdir DIR]
+
+Steps: generate the posts (the core's ``generate``) into a fresh SQLite database, rebuild the
+search index (posts/s, index size), then ask every query twice: as typed and with a region
+filter. First the engine alone (``forum.search.query.search``: matching, counts, facets,
+ranking, loading the page's posts and highlighting their snippets), then ``/search`` over HTTP
+from a gunicorn worker, logged in as a member, page fully read. Sixty other queries warm up
+the process first (searcher open, segment arrays read); each measured query is asked once.
+
+With ``--workdir`` the database and index are kept there and reused by the next run (handy
+while tuning; the published figures come from a fresh run). Writes bench/results/search.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.generate import machine
+from forum import accounts, create_app
+from forum.extensions import db
+from forum.generate import generate
+from forum.generate.vocabulary import THEME_WORDS
+from forum.models import Post, Region, Role, User
+from forum.search import search_index
+from forum.search.analysis import fold
+from forum.search.query import Places, search
+
+RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-not-secret-1"
+
+# What members type besides the themes' own words: plain words, some rare, some misspelt,
+# some not in the content at all (a search that finds nothing must be fast too).
+EXTRA_WORDS = (
+    "erfaringer",
+    "samarbejde",
+    "ledelse",
+    "økonomi",
+    "rekruttering",
+    "sagsbehandler",
+    "forældre",
+    "netværk",
+    "møde",
+    "kommune",
+    "evaluering",
+    "handleplan",
+    "barnets perspektiv",
+    "efterværn",
+    "ungdomsuddannelse",
+    "sagsbehandlingstid",
+    "tilsyn",
+    "bisidder",
+    "skabelon",
+    "plejefamilie",
+    "aflastning",
+    "søskende",
+    "psykiatri",
+    "skolefravær",
+    "frivillige",
+    "anbringelsesgrundlag",
+    "plejefamiliekonsulent",
+    "kvalitetsstandard",
+    "socialrådgiver",
+    "budget",
+    "visitation",
+    "opfølgning",
+    "dokumentation",
+    "børnesyn",
+    "tværfagligt",
+    "netvaerk",
+    "boernesamtale",
+    "plejefamlie",
+    "anbrigelse",
+    "kommunikation",
+    "digitalisering",
+    "lønforhold",
+    "weekendaflastning",
+    "hjemgivelse",
+    "familierådslagning",
+    "kontaktperson",
+)
+
+
+def queries(count: int, seed: int = 7) -> list[str]:
+    """``count`` one-to-three-word queries from the themes' vocabulary and the extra words:
+    a third one word, a third two, a third three, a fifth of them typed without æ, ø, å."""
+    rng = random.Random(seed)
+    pool: list[str] = list(EXTRA_WORDS)
+    for words in THEME_WORDS.values():
+        for forms in words.terms:
+            pool.extend(forms)
+        for subject in words.subjects:
+            pool.extend(w for w in re.findall(r"\w+", subject) if len(w) > 3)
+    pool = sorted(set(pool))
+    found: list[str] = []
+    seen: set[str] = set()
+    while len(found) < count:
+        wanted = 1 + len(found) % 3
+        words: list[str] = []
+        while len(words) < wanted:
+            pick = rng.choice(pool)
+            words.extend(pick.split()[: wanted - len(words)])
+        text = " ".join(words)
+        if rng.random() < 0.2:
+            text = fold(text)
+        if text not in seen:
+            seen.add(text)
+            found.append(text)
+    return found
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {
+        "n": len(ordered),
+        "p50_ms": round(cuts[49] * 1000, 1),
+        "p95_ms": round(cuts[94] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+    }
+
+
+def measure(
+    ask: Callable[[str], int], texts: list[str], warm_up: list[str]
+) -> tuple[list[float], list[int]]:
+    # Warm-up on other queries: the searcher is open and the segment arrays read, as in a
+    # worker that has served for a while, but no measured query has been asked before.
+    for text in warm_up:
+        ask(text)
+    seconds, totals = [], []
+    for text in texts:
+        started = time.perf_counter()
+        totals.append(ask(text))
+        seconds.append(time.perf_counter() - started)
+    return seconds, totals
+
+
+def report(texts: list[str], seconds: list[float], totals: list[int]) -> dict[str, object]:
+    slowest = sorted(zip(seconds, texts, totals, strict=True), reverse=True)[:5]
+    return {
+        **percentiles(seconds),
+        "median_topics_found": statistics.median(totals),
+        "queries_finding_nothing": sum(1 for t in totals if t == 0),
+        "slowest": [
+            {"query": text, "ms": round(s * 1000, 1), "topics": total} for s, text, total in slowest
+        ],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Client:
+    """A logged-in member's browser, as far as /search needs one."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> tuple[int, str]:
+        with self.opener.open(self.base + path, timeout=60) as response:
+            return response.status, response.read().decode()
+
+    def login(self, email: str, password: str) -> None:
+        _, page = self.get("/login")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        if token is None:
+            raise SystemExit("bench: no CSRF token on the login page")
+        data = urllib.parse.urlencode(
+            {"csrf_token": token.group(1), "email": email, "password": password}
+        ).encode()
+        with self.opener.open(self.base + "/login", data=data, timeout=60) as response:
+            if "/login" in response.geturl():
+                raise SystemExit("bench: logging in failed")
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers=1",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("bench: gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--topics", type=int, default=10_000)
+    parser.add_argument("--posts-per-topic", type=int, default=10)
+    parser.add_argument("--queries", type=int, default=240)
+    parser.add_argument("--workdir", help="keep (and reuse) the database and index here")
+    args = parser.parse_args()
+    if args.queries < 1:
+        raise SystemExit("bench: --queries must be at least 1")
+
+    scratch = None if args.workdir else tempfile.TemporaryDirectory()
+    work = Path(args.workdir or scratch.name)  # type: ignore[union-attr]
+    work.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.db'}",
+        "SEARCH_INDEX_DIR": str(work / "index"),
+        "SEARCH_SYNC_AFTER_REQUEST": False,
+    }
+    app = create_app(settings)
+    result: dict[str, object] = {"benchmark": "search"}
+    with app.app_context():
+        upgrade()
+        session = db.session
+        if not session.scalar(select(func.count(Post.id))):
+            started = time.perf_counter()
+            generate(session, topics=args.topics, posts_per_topic=args.posts_per_topic)
+            session.commit()
+            print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+        posts = session.scalar(select(func.count(Post.id)))
+        index = search_index()
+        if args.workdir and index.is_usable():
+            print("reusing the index in", index.directory, flush=True)
+        else:
+            shutil.rmtree(index.directory, ignore_errors=True)
+            built = index.rebuild(session)
+            rate = built.posts / built.seconds
+            result["rebuild"] = {
+                "posts": built.posts,
+                "seconds": round(built.seconds, 1),
+                "posts_per_second": round(rate),
+                "index_mb": round(index.size_bytes() / 1e6, 1),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            }
+            print("rebuild:", result["rebuild"], flush=True)
+
+        member = session.scalars(
+            select(User).where(User.role == Role.MEMBER).order_by(User.id).limit(1)
+        ).one()
+        accounts.set_password(member, PASSWORD)
+        session.commit()
+        email = member.email
+        regions = list(session.scalars(select(Region.slug).order_by(Region.id)))
+        texts = queries(args.queries)
+        rng = random.Random(11)
+        filtered = [f"{text} region:{rng.choice(regions)}" for text in texts]
+        warm_up = [text for text in queries(60, seed=99) if text not in texts]
+
+        places = Places.load(session)
+
+        def engine(text: str) -> int:
+            found = search(session, index, member, text, places=places)
+            session.rollback()
+            return found.total
+
+        engine_figures = {}
+        for name, asked in (("words", texts), ("words_and_region", filtered)):
+            seconds, totals = measure(engine, asked, warm_up)
+            engine_figures[name] = report(asked, seconds, totals)
+            print(f"engine {name}:", engine_figures[name], flush=True)
+        db.engine.dispose()
+
+    env = {
+        **os.environ,
+        "FORUM_SQLALCHEMY_DATABASE_URI": str(settings["SQLALCHEMY_DATABASE_URI"]),
+        "FORUM_SEARCH_INDEX_DIR": str(settings["SEARCH_INDEX_DIR"]),
+        "FORUM_SEARCH_SYNC_AFTER_REQUEST": "false",
+        "FORUM_RATELIMIT_ENABLED": "false",
+    }
+    port = free_port()
+    server = serve(env, port)
+    try:
+        client = Client(f"http://127.0.0.1:{port}")
+        client.login(email, PASSWORD)
+
+        def over_http(text: str) -> int:
+            status, page = client.get("/search?" + urllib.parse.urlencode({"q": text}))
+            if status != 200 or 'class="search-results' not in page:
+                raise SystemExit(f"bench: /search answered {status} for {text!r}")
+            found = re.search(r'data-total="(\d+)"', page)
+            return int(found.group(1)) if found else 0
+
+        http_figures = {}
+        for name, asked in (("words", texts), ("words_and_region", filtered)):
+            seconds, totals = measure(over_http, asked, warm_up)
+            http_figures[name] = report(asked, seconds, totals)
+            print(f"http {name}:", http_figures[name], flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    result.update(
+        {
+            "posts": posts,
+            "queries": len(texts),
+            "query_examples": texts[:12],
+            "engine": engine_figures,
+            "http": http_figures,
+            "http_server": "gunicorn, 1 sync worker, SQLite; one client asking in turn",
+            "target_p95_ms": 100,
+            "machine": machine(),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+    )
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "search.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    if scratch is not None:
+        scratch.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Reading the index fast: per-segment arrays read once and kept, and a quicker skip.
+
+Whoosh segments never change once written (deletions live apart from them), so what is read
+from one can be kept for as long as the segment exists. Whoosh's BM25F looks up a document's
+field length through the reader for every posting it scores; reading each field's lengths
+into a list once makes ranking about three times faster with exactly the same scores.
+
+Whoosh's posting reader skips to a document by stepping through the current block one posting
+at a time; ``_skip_within_block`` finds the place by bisection instead (same result, and an
+AND of common words gets several times faster). It is installed only where the reader has
+the methods it relies on (whoosh-reloaded 2.7.5 and whoosh3 3.54 both do; the search tests
+run on both).
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from typing import Any
+
+from whoosh import scoring
+from whoosh.codec import whoosh3
+from whoosh.matching import ReadTooFar
+
+from forum.search.schema import FACETS
+
+_MAX_SEGMENTS = 256
+
+
+class SegmentArrays:
+    """Lists indexed by a segment's document numbers, read on first use."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, reader: Any, name: str, read: Any) -> list[Any]:
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        key = (segment.segment_id() if segment is not None else str(id(reader)), name)
+        values = self._cache.get(key)
+        if values is None:
+            values = read()
+            with self._lock:
+                if len(self._cache) > _MAX_SEGMENTS * 16:
+                    self._cache.clear()
+                self._cache[key] = values
+        return values
+
+    def column(self, reader: Any, name: str) -> list[Any]:
+        """A sortable field's value for every document; ``created`` as raw numbers (they sort
+        like the dates, and the meta document has none)."""
+        raw = name == "created"
+        return self._get(
+            reader, f"column:{name}", lambda: list(reader.column_reader(name, translate=not raw))
+        )
+
+    def columns(self, reader: Any) -> dict[str, list[Any]]:
+        return {name: self.column(reader, name) for name in ("topic", "created", *FACETS)}
+
+    def lengths(self, reader: Any, fieldname: str) -> list[int]:
+        def read() -> list[int]:
+            length = reader.doc_field_length
+            return [length(doc, fieldname, 1) for doc in range(reader.doc_count_all())]
+
+        return self._get(reader, f"length:{fieldname}", read)
+
+
+arrays = SegmentArrays()
+
+
+class BM25F(scoring.BM25F):
+    """Whoosh's BM25F, reading field lengths from ``arrays`` instead of the reader."""
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
+        scorer = super().scorer(searcher, fieldname, text, qf)
+        if isinstance(scorer, scoring.WeightLengthScorer):
+            scorer.dfl = arrays.lengths(searcher.reader(), fieldname).__getitem__
+        return scorer
+
+
+def _skip_within_block(self: Any, target: int) -> None:
+    """W3LeafMatcher.skip_to, with a bisection inside the block."""
+    if not self.is_active():
+        raise ReadTooFar
+    if target <= self.id():
+        return
+    if target > self.block_max_id():
+        self._skip_to_block(lambda: target > self.block_max_id())
+        if not self.is_active():
+            return
+    if self._ids is None:
+        self._read_ids()
+    self._i = bisect_left(self._ids, target, self._i, self._blocklength)
+    if self._i == self._blocklength:
+        self._next_block()
+
+
+def _install_skip() -> None:
+    matcher = getattr(whoosh3, "W3LeafMatcher", None)
+    needed = ("skip_to", "block_max_id", "_read_ids", "_skip_to_block", "_next_block")
+    if matcher is not None and all(hasattr(matcher, name) for name in needed):
+        matcher.skip_to = _skip_within_block
+
+
+_install_skip()
