@@ -314,7 +314,7 @@ def main() -> None:
 
         def over_http(text: str) -> int:
             status, page = client.get("/search?" + urllib.parse.urlencode({"q": text}))
-            if status != 200 or 'class="search-results' not in page:
+            if status != 200 or 'id="search-q"' not in page:
                 raise SystemExit(f"bench: /search answered {status} for {text!r}")
             found = re.search(r'data-total="(\d+)"', page)
             return int(found.group(1)) if found else 0

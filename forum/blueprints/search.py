@@ -46,6 +46,7 @@ def as_json():  # type: ignore[no-untyped-def]
             "query": results.query.text,
             "total": results.total,
             "posts": results.posts,
+            "estimated": results.estimated,
             "page": results.page,
             "pages": results.pages,
             "sort": results.sort,

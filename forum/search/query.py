@@ -419,7 +419,7 @@ def results_json(results: Results) -> dict[str, Any]:
 # A search scores at most about this many matching posts. Past it, the index is read in
 # windows spread over all of it (the newest first) until the budget is spent, and counts are
 # scaled up from the windows read: "ca. 9.300 emner". Below it everything is exact.
-SCAN_BUDGET = 3000
+SCAN_BUDGET = 2000
 _WINDOWS = 64
 
 

@@ -127,3 +127,15 @@ def test_search_as_a_member_counts_only_visible_posts_when_estimating(
     results = search(db.session, generated.index, permissions.ANY_MEMBER, "barn")
     for hit in results.hits:
         assert permissions.can(member, permissions.VIEW, hit.post)
+
+
+def test_the_page_says_when_counts_are_estimates(generated, monkeypatch, client, auth, member):
+    auth.login(member)
+    monkeypatch.setattr(search_query, "SCAN_BUDGET", 100)
+    html = client.get("/search", query_string={"q": "barn"}).get_data(as_text=True)
+    assert "ca. " in html and 'title="anslået"' in html
+    assert client.get("/search.json", query_string={"q": "barn"}).get_json()["estimated"] is True
+    monkeypatch.setattr(search_query, "SCAN_BUDGET", 10**9)
+    html = client.get("/search", query_string={"q": "barn"}).get_data(as_text=True)
+    assert "ca. " not in html
+    assert client.get("/search.json", query_string={"q": "barn"}).get_json()["estimated"] is False
