@@ -50,9 +50,16 @@ class SegmentArrays:
         """A sortable field's value for every document; ``created`` as raw numbers (they sort
         like the dates, and the meta document has none)."""
         raw = name == "created"
-        return self._get(
-            reader, f"column:{name}", lambda: list(reader.column_reader(name, translate=not raw))
-        )
+
+        def read() -> list[Any]:
+            values = reader.column_reader(name, translate=not raw)
+            if raw:
+                return list(values)
+            # Few distinct values (topics, slugs, years): one object each, not one per document.
+            shared: dict[Any, Any] = {}
+            return [shared.setdefault(value, value) for value in values]
+
+        return self._get(reader, f"column:{name}", read)
 
     def columns(self, reader: Any) -> dict[str, list[Any]]:
         return {name: self.column(reader, name) for name in ("topic", "created", *FACETS)}
