@@ -67,12 +67,16 @@ def test_estimated_pages_stop_where_the_read_topics_end(generated, monkeypatch):
     assert last.hits, "the last page offered has results"
 
 
-def test_a_narrow_search_is_exact_even_with_a_small_budget(generated, monkeypatch):
-    monkeypatch.setattr(search_query, "SCAN_BUDGET", 100)
-    results = generated("barn region:nordjylland type:sparring")
-    whoosh_searcher, ask = _ask(generated, "barn region:nordjylland type:sparring")
-    if ask.find.estimate_size(whoosh_searcher.reader()) <= 100:
-        assert not results.estimated
+def test_the_budget_is_where_estimating_starts(generated, monkeypatch):
+    exact = generated("barn")
+    whoosh_searcher, ask = _ask(generated, "barn")
+    can_match = ask.find.estimate_size(whoosh_searcher.reader())
+    monkeypatch.setattr(search_query, "SCAN_BUDGET", can_match)
+    at_budget = generated("barn")
+    assert not at_budget.estimated
+    assert (at_budget.total, at_budget.posts) == (exact.total, exact.posts)
+    monkeypatch.setattr(search_query, "SCAN_BUDGET", can_match // 4)
+    assert generated("barn").estimated
 
 
 def test_one_pass_scores_like_whooshs_own_search(generated):
@@ -120,9 +124,7 @@ def test_skipping_by_bisection_lands_where_stepping_does(generated):
                 assert not matcher.is_active()
 
 
-def test_search_as_a_member_counts_only_visible_posts_when_estimating(
-    generated, monkeypatch, member
-):
+def test_estimated_hits_are_posts_the_member_may_see(generated, monkeypatch, member):
     monkeypatch.setattr(search_query, "SCAN_BUDGET", 100)
     results = search(db.session, generated.index, permissions.ANY_MEMBER, "barn")
     for hit in results.hits:
