@@ -415,6 +415,7 @@ def document(row: Any, text: str) -> dict[str, Any]:
         "doctype": POST,
         "topic": str(row.topic_id),
         "body": text,
+        "body_phrase": text,
         "author": row.username,
         "author_name": row.display_name,
         "municipality": row.municipality or "",

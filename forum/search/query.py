@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from whoosh import highlight
 from whoosh import query as wq
 from whoosh.spelling import ListCorrector
 from whoosh.support.levenshtein import levenshtein
+from whoosh.util.times import datetime_to_long
 
 from forum import permissions
 from forum.markup import text_of_html
@@ -41,7 +43,7 @@ from forum.models import (
     TopicKind,
     User,
 )
-from forum.search import analysis, scoring
+from forum.search import analysis, postings, scoring
 from forum.search.indexer import POST, SearchIndex
 from forum.search.schema import FACETS
 
@@ -287,39 +289,65 @@ def _word_query(terms: list[str], *, prefix: bool = False) -> wq.Query:
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
 
+PHRASE_FIELDS = ("title", "body_phrase")  # the text fields with positions
+
+
 def _phrase_query(terms: list[str]) -> wq.Query:
     if len(terms) == 1:
         return _word_query(terms)
-    return wq.Or([wq.Phrase(f, terms) for f in TEXT_FIELDS])
+    return wq.Or([wq.Phrase(f, terms) for f in PHRASE_FIELDS])
 
 
-def _filter_query(parsed: ParsedQuery) -> list[wq.Query]:
-    clauses: list[wq.Query] = []
-    for name, values in parsed.filters.items():
-        terms = [wq.Term(name, value) for value in dict.fromkeys(values)]
-        clauses.append(terms[0] if len(terms) == 1 else wq.Or(terms))
-    if "answered" in parsed.filters:
-        clauses.append(wq.Term("kind", TopicKind.SPARRING))
-    if parsed.after or parsed.before:
-        start = datetime.combine(parsed.after, time.min) if parsed.after else None
-        end = datetime.combine(parsed.before, time.max) if parsed.before else None
-        clauses.append(wq.DateRange("created", start, end))
-    return clauses
+# Filters on a handful of values (a region holds a sixth of the forum) are checked on each
+# matching post's column rather than read as posting lists: "barn region:midtjylland" would
+# otherwise read the region's 17,000 postings for every query. Filters on many small values
+# (a municipality, an author) stay in the query, where their short lists lead the way.
+_COLUMN_FILTERS = ("region", "theme", "kind", "year", "answered")
+
+
+def _created_bounds(parsed: ParsedQuery) -> tuple[datetime | None, datetime | None] | None:
+    if not (parsed.after or parsed.before):
+        return None
+    start = datetime.combine(parsed.after, time.min) if parsed.after else None
+    end = datetime.combine(parsed.before, time.max) if parsed.before else None
+    return start, end
 
 
 @dataclass
 class Ask:
-    """What to find, and what to leave out (kept apart: Whoosh's AndNot matcher can let an
-    excluded document through, so exclusions are applied as sets of documents)."""
+    """What to find, what to leave out, and which column values a match must have.
+
+    Exclusions are kept apart (Whoosh's AndNot matcher can let an excluded document through),
+    and applied as sets of documents; ``keep`` and ``created`` are checked on each match."""
 
     find: wq.Query
     leave_out: list[wq.Query] = field(default_factory=list)
+    keep: dict[str, frozenset[str]] = field(default_factory=dict)
+    created: tuple[datetime | None, datetime | None] | None = None
 
     def excluded(self, searcher: Any) -> set[int]:
         found: set[int] = set()
         for q in self.leave_out:
             found.update(searcher.docs_for_query(q))
         return found
+
+    def check(self, reader: Any) -> Callable[[int], bool] | None:
+        """Whether a document of this segment has the kept values (None: nothing to check)."""
+        tests = [(scoring.arrays.column(reader, name), ok) for name, ok in self.keep.items()]
+        if self.created is None:
+            if not tests:
+                return None
+            if len(tests) == 1:
+                values, ok = tests[0]
+                return lambda doc: values[doc] in ok
+            return lambda doc: all(values[doc] in ok for values, ok in tests)
+        start, end = self.created
+        low = datetime_to_long(start) if start else -math.inf
+        high = datetime_to_long(end) if end else math.inf
+        created = scoring.arrays.column(reader, "created")
+        return lambda doc: (
+            low <= created[doc] <= high and all(values[doc] in ok for values, ok in tests)
+        )
 
 
 def build(parsed: ParsedQuery, *, any_word: bool = False) -> Ask | None:
@@ -336,17 +364,34 @@ def build(parsed: ParsedQuery, *, any_word: bool = False) -> Ask | None:
     else:
         positive.extend(words)
     positive.extend(phrases)
-    positive.extend(_filter_query(parsed))
+    keep: dict[str, frozenset[str]] = {}
+    filters = {name: list(dict.fromkeys(values)) for name, values in parsed.filters.items()}
+    for name, values in filters.items():
+        if name not in _COLUMN_FILTERS:
+            positive.append(_any_term(name, values))
+    created = _created_bounds(parsed)
+    if positive:  # something else leads: check the broad filters on its matches
+        keep = {n: frozenset(v) for n, v in filters.items() if n in _COLUMN_FILTERS}
+    else:  # only broad filters: their postings are what is asked for
+        positive.extend(_any_term(n, v) for n, v in filters.items() if n in _COLUMN_FILTERS)
+        if created is not None:
+            positive.append(wq.DateRange("created", *created))
+            created = None
     if not positive:
         if not parsed.excluded:
             return None
         positive.append(wq.Term("doctype", POST))
-    ask = Ask(positive[0] if len(positive) == 1 else wq.And(positive))
+    ask = Ask(positive[0] if len(positive) == 1 else wq.And(positive), keep=keep, created=created)
     for item in parsed.excluded:
         terms = analysis.terms(item.rstrip("*"))
         if terms:
             ask.leave_out.append(_phrase_query(terms) if " " in item else _word_query(terms))
     return ask
+
+
+def _any_term(name: str, values: list[str]) -> wq.Query:
+    terms = [wq.Term(name, value) for value in values]
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
 # --- Results ---------------------------------------------------------------------------------
@@ -472,7 +517,7 @@ class _Match:
 
 def _scan(
     searcher: Any,
-    q: wq.Query,
+    ask: Ask,
     excluded: set[int],
     *,
     budget: float | None = None,
@@ -482,9 +527,11 @@ def _scan(
 
     One pass over each posting list, stepping Whoosh's matchers directly. Queries that can
     match at most ``budget`` posts are read whole and counted exactly; broader ones are read
-    window by window (see ``SCAN_BUDGET``) and their counts estimated.
+    window by window (see ``SCAN_BUDGET``) and their counts estimated. The budget counts posts
+    that pass the column filters (``Ask.keep``): those are checked before a post is scored.
     """
     budget = SCAN_BUDGET if budget is None else budget
+    q = ask.find
     leaves = _leaves(searcher)
     size = searcher.doc_count_all()
     context = searcher.context(needs_current=True, weighting=searcher.weighting)
@@ -494,18 +541,31 @@ def _scan(
         step = math.ceil(size / _WINDOWS)
         windows = [(i * step, min(size, (i + 1) * step)) for i in range(_WINDOWS)]
         passes = _passes(_WINDOWS)
-    seen: list[tuple[dict[str, list[Any]], list[int], int, list[float]]] = []
+    seen: list[tuple[dict[str, tuple[Any, ...]], list[int], int, list[float]]] = []
     read: list[tuple[int, int]] = []
     found = 0
-    for number, numbers in enumerate(passes, start=1):
+    while passes:
+        numbers = passes.pop(0)
         for leaf, offset in leaves:
             leaf_size = leaf.doc_count_all()
-            matcher = q.matcher(leaf, context)
+            keep = ask.check(leaf.reader())
             docs: list[int] = []
             scores: list[float] = []
+            fast = postings.plan(q, leaf, searcher.weighting)
+            matcher = q.matcher(leaf, context) if fast is None else None
             for start, stop in (windows[i] for i in numbers):
                 low, high = max(start - offset, 0), min(stop - offset, leaf_size)
-                if low >= high or not matcher.is_active():
+                if low >= high:
+                    continue
+                if fast is not None:
+                    found_scores = fast.read(low, high, keep, scored)
+                    for doc in sorted(found_scores):
+                        if not excluded or doc + offset not in excluded:
+                            docs.append(doc)
+                            scores.append(found_scores[doc])
+                    continue
+                assert matcher is not None
+                if not matcher.is_active():
                     continue
                 if matcher.id() < low:
                     matcher.skip_to(low)
@@ -513,7 +573,9 @@ def _scan(
                     doc = matcher.id()
                     if doc >= high:
                         break
-                    if not excluded or doc + offset not in excluded:
+                    if (not excluded or doc + offset not in excluded) and (
+                        keep is None or keep(doc)
+                    ):
                         docs.append(doc)
                         scores.append(matcher.score() if scored else 0.0)
                     matcher.next()
@@ -521,19 +583,23 @@ def _scan(
                 seen.append((scoring.arrays.columns(leaf.reader()), docs, offset, scores))
                 found += len(docs)
         read.extend(windows[i] for i in numbers)
-        if found > budget and number < len(passes):
+        if passes and found > budget:
             match = _count(seen, scale=len(windows) / len(read))
             match.read, match.excluded = sorted(read), excluded
             return match
+        if passes and found * len(windows) / len(read) <= budget:
+            # Fewer matches than the size estimate promised (an AND of words, or filters):
+            # all of it will be read, and one pass over the rest reads it fastest.
+            passes = [sorted(i for numbers in passes for i in numbers)]
     return _count(seen, scale=1.0)
 
 
 def _count(
-    seen: list[tuple[dict[str, list[Any]], list[int], int, list[float]]], *, scale: float
+    seen: list[tuple[dict[str, tuple[Any, ...]], list[int], int, list[float]]], *, scale: float
 ) -> _Match:
     """Topics, best posts and facet counts of the posts read; counts times ``scale``."""
     match = _Match(facets={name: Counter() for name in FACETS}, estimated=scale != 1.0)
-    firsts: dict[str, tuple[dict[str, list[Any]], int]] = {}
+    firsts: dict[str, tuple[dict[str, tuple[Any, ...]], int]] = {}
     pairs: dict[str, set[tuple[str, Any]]] = {"municipality": set(), "year": set()}
     best = match.best
     for columns, docs, offset, scores in seen:
@@ -631,11 +697,11 @@ def search(
     # every match; it needs no scores, which makes reading them all affordable.
     newest = results.sort == "newest"
     budget, scored = (math.inf, False) if newest else (None, True)
-    match = _scan(searcher, q.find, excluded, budget=budget, scored=scored)
+    match = _scan(searcher, q, excluded, budget=budget, scored=scored)
     if not match.topics and len(parsed.terms()) > 1:
         broader = build(parsed, any_word=True)
         assert broader is not None
-        match = _scan(searcher, broader.find, excluded, budget=budget, scored=scored)
+        match = _scan(searcher, broader, excluded, budget=budget, scored=scored)
         if match.topics:
             q, results.some_words = broader, True
     results.total, results.posts, results.estimated = match.total, match.posts, match.estimated
@@ -651,12 +717,12 @@ def search(
     page_hits = ordered[start : start + per_page]
     counts = match.topics
     if match.estimated:  # the windows read saw only some of these topics' posts
-        counts = _matching_posts(searcher, q.find, match, [topic for topic, _, _ in page_hits])
+        counts = _matching_posts(searcher, q, match, [topic for topic, _, _ in page_hits])
     results.hits = _load_hits(session, index, user, parsed, page_hits, counts)
     return results
 
 
-def _matching_posts(searcher: Any, q: wq.Query, match: _Match, topics: list[str]) -> Counter[str]:
+def _matching_posts(searcher: Any, ask: Ask, match: _Match, topics: list[str]) -> Counter[str]:
     """The exact number of matching posts in each of ``topics``, after an estimated scan: the
     posts read were counted, the topics' posts outside the windows read are checked here (a
     topic's posts are mostly written close together, so usually there are none)."""
@@ -676,13 +742,19 @@ def _matching_posts(searcher: Any, q: wq.Query, match: _Match, topics: list[str]
     context = searcher.context(needs_current=False, weighting=searcher.weighting)
     for leaf, offset in _leaves(searcher):
         local = [doc - offset for doc in outside if 0 <= doc - offset < leaf.doc_count_all()]
-        matcher = q.matcher(leaf, context) if local else None
+        matcher = ask.find.matcher(leaf, context) if local else None
+        keep = ask.check(leaf.reader())
         for doc in local:
             if matcher is None or not matcher.is_active():
                 break
             if matcher.id() < doc:
                 matcher.skip_to(doc)
-            if matcher.is_active() and matcher.id() == doc and doc + offset not in match.excluded:
+            if (
+                matcher.is_active()
+                and matcher.id() == doc
+                and doc + offset not in match.excluded
+                and (keep is None or keep(doc))
+            ):
                 counts[_topic_of(searcher, doc + offset)] += 1
     return counts
 
@@ -866,7 +938,7 @@ def _suggest(
     if mask is not None:
         corrected.leave_out.append(mask)
     # Only offer what finds something visible: a word of a deleted post is never suggested.
-    return text if _scan(searcher, corrected.find, corrected.excluded(searcher)).topics else None
+    return text if _scan(searcher, corrected, corrected.excluded(searcher)).topics else None
 
 
 _correctors: dict[int, tuple[int, ListCorrector]] = {}

@@ -12,8 +12,8 @@ from whoosh import scoring as whoosh_scoring
 from forum import permissions
 from forum.extensions import db
 from forum.generate import generate
+from forum.search import postings, scoring
 from forum.search import query as search_query
-from forum.search import scoring
 from forum.search.query import Places, _scan, build, parse, search
 
 
@@ -55,8 +55,21 @@ def test_a_broad_search_estimates_its_counts_and_keeps_the_page_exact(generated,
 
 def _matching_posts_slowly(searcher, text, topic_id):
     whoosh_searcher, ask = _ask(searcher, text)
-    within = wq.And([ask.find, wq.Term("topic", str(topic_id))])
+    within = wq.And([_whole_query(ask, text), wq.Term("topic", str(topic_id))])
     return len(list(whoosh_searcher.docs_for_query(within)))
+
+
+def _whole_query(ask, text):
+    """The ask with its column filters as Whoosh query clauses (the slow, plain way)."""
+    parsed = parse(text, Places.load(db.session))
+    filters = [
+        search_query._any_term(name, values)
+        for name, values in parsed.filters.items()
+        if name in ask.keep
+    ]
+    if ask.created:
+        filters.append(wq.DateRange("created", *ask.created))
+    return wq.And([ask.find, *filters]) if filters else ask.find
 
 
 def test_estimated_pages_stop_where_the_read_topics_end(generated, monkeypatch):
@@ -81,7 +94,7 @@ def test_the_budget_is_where_estimating_starts(generated, monkeypatch):
 
 def test_one_pass_scores_like_whooshs_own_search(generated):
     whoosh_searcher, ask = _ask(generated, "plejefamilie samarbejde")
-    match = _scan(whoosh_searcher, ask.find, set(), budget=10**9)
+    match = _scan(whoosh_searcher, ask, set(), budget=10**9)
     expected = {
         hit.docnum: hit.score for hit in whoosh_searcher.search(ask.find, limit=None, terms=False)
     }
@@ -141,3 +154,113 @@ def test_the_page_says_when_counts_are_estimates(generated, monkeypatch, client,
     html = client.get("/search", query_string={"q": "barn"}).get_data(as_text=True)
     assert "ca. " not in html
     assert client.get("/search.json", query_string={"q": "barn"}).get_json()["estimated"] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "barn region:midtjylland",
+        "barn tema:familiepleje type:sparring",
+        "familie år:2024",
+        "barn løst:nej",
+        "barn efter:2024-03-01 før:2024-12-31",
+    ],
+)
+def test_column_filters_find_what_their_postings_find(generated, text):
+    """Broad filters are checked on each match's column; the posts kept must be exactly those
+    Whoosh finds when the filter is part of the query."""
+    whoosh_searcher, ask = _ask(generated, text)
+    assert ask.keep or ask.created, "the filter is checked on columns"
+    expected = set(whoosh_searcher.docs_for_query(_whole_query(ask, text)))
+    match = _scan(whoosh_searcher, ask, set(), budget=10**9)
+    found = {doc for _, docs, _ in match.parts for doc in docs}
+    assert expected and found == expected
+    assert match.posts == len(expected)
+
+
+def test_a_filtered_broad_search_estimates_and_counts_other_matches_exactly(generated, monkeypatch):
+    text = "barn region:midtjylland"
+    exact = generated(text, per_page=10)
+    monkeypatch.setattr(search_query, "SCAN_BUDGET", exact.posts // 4)
+    broad = generated(text, per_page=10)
+    assert broad.estimated and not exact.estimated
+    assert abs(broad.posts - exact.posts) <= 0.35 * exact.posts
+    assert [f.name for f in broad.facets if f.name == "region"] == ["region"]
+    region = next(f for f in broad.facets if f.name == "region")
+    assert [v.value for v in region.values] == ["midtjylland"]
+    for hit in broad.hits:
+        assert hit.topic.region.slug == "midtjylland"
+        assert hit.other_matches == _matching_posts_slowly(generated, text, hit.topic.id) - 1
+
+
+def test_only_filters_read_the_filters_postings(generated):
+    _, ask = _ask(generated, "region:midtjylland efter:2024-01-01")
+    assert not ask.keep and ask.created is None
+    assert generated("region:midtjylland efter:2024-01-01", per_page=10).total
+
+
+@pytest.mark.parametrize(
+    "text, any_word",
+    [
+        ("barn", False),
+        ("plejefamilie samarbejde", False),
+        ("plejefamilie samarbejde", True),
+        ("barn familie region:midtjylland", True),
+        ("barn tema:familiepleje efter:2024-01-01", False),
+    ],
+)
+@pytest.mark.parametrize("budget", [10**9, 60])
+def test_block_reading_finds_and_scores_like_whooshs_matchers(
+    generated, monkeypatch, text, any_word, budget
+):
+    whoosh_searcher = generated.index.searcher()
+    ask = build(parse(text, Places.load(db.session)), any_word=any_word)
+    leaf = whoosh_searcher.leaf_searchers()[0][0]
+    assert postings.plan(ask.find, leaf, whoosh_searcher.weighting) is not None
+    fast = _scan(whoosh_searcher, ask, set(), budget=budget)
+    monkeypatch.setattr(postings, "plan", lambda *args: None)
+    slow = _scan(whoosh_searcher, ask, set(), budget=budget)
+
+    assert fast.posts == slow.posts and fast.total == slow.total and fast.posts
+    assert fast.estimated == slow.estimated
+    if text == "barn":
+        assert fast.estimated == (budget < 100), "both the whole and the windowed reading"
+    assert [doc for _, docs, _ in fast.parts for doc in docs] == [
+        doc for _, docs, _ in slow.parts for doc in docs
+    ]
+    assert fast.best.keys() == slow.best.keys()
+    for topic, (score, doc) in slow.best.items():
+        assert fast.best[topic][0] == pytest.approx(score)
+        assert fast.best[topic][1] == doc
+    assert fast.facets == slow.facets
+
+
+def test_a_phrase_or_a_prefix_keeps_whooshs_matchers(generated):
+    whoosh_searcher = generated.index.searcher()
+    leaf = whoosh_searcher.leaf_searchers()[0][0]
+    for text in ('"tæt samarbejde"', "plejefam*", "barn @nogen"):
+        ask = build(parse(text, Places.load(db.session)))
+        assert postings.plan(ask.find, leaf, whoosh_searcher.weighting) is None
+
+
+@pytest.mark.parametrize("by_block", [True, False])
+def test_the_block_reader_reads_every_posting_once_across_ranges(generated, by_block):
+    """By block (Whoosh's own posting reader) or, for readers without blocks, one by one."""
+    searcher = generated.index.searcher()
+    reader = searcher.reader()
+    leaf = searcher.leaf_searchers()[0][0]
+    bounds = [0, 1, 77, 128, 129, 400, 401, 700, 1000, reader.doc_count_all()]
+    rare = [t for t, i in reader.iter_field("body") if i.doc_frequency() == 1][:1]
+    common = [t for _, t in reader.most_frequent_terms("body", number=2)]
+    assert len(rare + common) == 3
+    for term in (t.decode() for t in rare + common):
+        expected = list(reader.postings("body", term).all_ids())
+        plan = postings.plan(wq.Term("body", term), leaf, searcher.weighting)
+        assert plan.blocks
+        plan.blocks = by_block
+        read = []
+        for low, high in zip(bounds, bounds[1:], strict=False):
+            ids, weights = plan.postings(low, high)
+            assert all(low <= doc < high for doc in ids) and len(weights) == len(ids)
+            read.extend(ids)
+        assert read == expected
