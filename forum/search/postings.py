@@ -24,6 +24,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring as whoosh_scoring
+from whoosh.matching import FilterMatcher
 
 from forum.search import scoring
 
@@ -37,13 +38,29 @@ class _Term:
     """One word in one field of one segment: its posting reader, kept open between ranges."""
 
     def __init__(self, leaf: Any, fieldname: str, text: bytes, scorer: Any) -> None:
-        self.matcher = leaf.reader().postings(fieldname, text)
+        reader = leaf.reader()
+        matcher = reader.postings(fieldname, text)
+        self.deleted: frozenset[int] = frozenset()
+        if isinstance(matcher, FilterMatcher):
+            # A segment with deleted documents: Whoosh wraps the reader in a filter that
+            # steps one posting at a time; read the blocks and leave those documents out here.
+            deleted = getattr(reader, "deleted_docs_set", None)  # cached by the reader
+            matcher, self.deleted = matcher.child, frozenset(deleted or reader.deleted_docs())
+        self.matcher = matcher
         self.blocks = all(hasattr(self.matcher, name) for name in _BLOCK_ATTRIBUTES)
         self.score = scorer._score
         self.lengths = scoring.arrays.lengths(leaf.reader(), fieldname)
 
     def postings(self, low: int, high: int) -> tuple[list[int], list[float]]:
-        """Document numbers and weights of the postings in [low, high)."""
+        """Document numbers and weights of the postings in [low, high), deleted ones left out."""
+        ids, weights = self._read(low, high)
+        if self.deleted:
+            deleted = self.deleted
+            kept = [i for i, doc in enumerate(ids) if doc not in deleted]
+            ids, weights = [ids[i] for i in kept], [weights[i] for i in kept]
+        return ids, weights
+
+    def _read(self, low: int, high: int) -> tuple[list[int], list[float]]:
         m = self.matcher
         ids: list[int] = []
         weights: list[float] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from sqlalchemy import select
 from whoosh import query as wq
 from whoosh import scoring as whoosh_scoring
 
@@ -264,3 +265,34 @@ def test_the_block_reader_reads_every_posting_once_across_ranges(generated, by_b
             assert all(low <= doc < high for doc in ids) and len(weights) == len(ids)
             read.extend(ids)
         assert read == expected
+
+
+def test_block_reading_leaves_out_deleted_posts(generated, monkeypatch, facilitator):
+    from forum.models import Post
+    from forum.topics import delete_post
+
+    replies = db.session.scalars(
+        select(Post).where(Post.number > 1).order_by(Post.id).limit(300)
+    ).all()
+    for post in replies[::3]:
+        delete_post(db.session, facilitator, post)
+    db.session.commit()
+    generated.sync()
+    whoosh_searcher = generated.index.searcher()
+    deleted_ids = {str(post.id) for post in replies[::3]}
+    with_deletions = [
+        leaf for leaf, _ in whoosh_searcher.leaf_searchers() if leaf.reader().has_deletions()
+    ]
+    plan = postings.plan(wq.Term("body", "barn"), with_deletions[0], whoosh_searcher.weighting)
+    assert plan.blocks and plan.deleted, "read by block, deleted posts left out"
+    for text in ("barn", "plejefamilie samarbejde", "barn region:midtjylland"):
+        ask = build(parse(text, Places.load(db.session)))
+        fast = _scan(whoosh_searcher, ask, set(), budget=10**9)
+        found = [doc for _, docs, _ in fast.parts for doc in docs]
+        assert not {whoosh_searcher.stored_fields(doc)["doc_id"] for doc in found} & deleted_ids
+        with monkeypatch.context() as patched:
+            patched.setattr(postings, "plan", lambda *args: None)
+            slow = _scan(whoosh_searcher, ask, set(), budget=10**9)
+        assert fast.posts == slow.posts and fast.best.keys() == slow.best.keys()
+        for topic, (score, doc) in slow.best.items():
+            assert fast.best[topic] == (pytest.approx(score), doc)
