@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from whoosh import query as wq
@@ -32,6 +33,7 @@ _BLOCK_ATTRIBUTES = ("_ids", "_weights", "_i", "_blocklength", "_read_ids", "_re
 _TEXT_FIELDS = ("title", "body")
 
 Keep = Callable[[int], bool] | None
+Docs = AbstractSet[int]  # a set, or a dict's keys
 
 
 class _Term:
@@ -93,19 +95,37 @@ class _Term:
             break
         return ids, weights
 
-    def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
+    def find(self, low: int, high: int, keep: Keep) -> Docs:
         ids, weights = self.postings(low, high)
         if keep is not None:
             kept = [i for i, doc in enumerate(ids) if keep(doc)]
             ids = [ids[i] for i in kept]
             weights = [weights[i] for i in kept]
-        if not scored:
-            return dict.fromkeys(ids, 0.0)
-        score, lengths = self.score, self.lengths
-        return {doc: score(w, lengths[doc]) for doc, w in zip(ids, weights, strict=True)}
+        self.found = dict(zip(ids, weights, strict=True))
+        return self.found.keys()
+
+    def add_scores(self, docs: Docs, scores: dict[int, float]) -> None:
+        found, score, lengths = self.found, self.score, self.lengths
+        if len(found) < len(docs):
+            pairs = [(doc, w) for doc, w in found.items() if doc in docs]
+        else:
+            pairs = [(doc, found[doc]) for doc in docs if doc in found]
+        for doc, w in pairs:
+            scores[doc] = scores.get(doc, 0.0) + score(w, lengths[doc])
+
+    def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
+        return _read(self, low, high, keep, scored)
 
 
 class _Empty:
+    found: dict[int, float] = {}
+
+    def find(self, low: int, high: int, keep: Keep) -> Docs:
+        return self.found.keys()
+
+    def add_scores(self, docs: Docs, scores: dict[int, float]) -> None:
+        return None
+
     def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
         return {}
 
@@ -115,32 +135,60 @@ class _Any:
 
     def __init__(self, parts: list[Any]) -> None:
         self.parts = parts
+        self.matched: Docs = set()
+
+    def find(self, low: int, high: int, keep: Keep) -> Docs:
+        matched: set[int] = set()
+        for part in self.parts:
+            matched.update(part.find(low, high, keep))
+        self.matched = matched
+        return matched
+
+    def add_scores(self, docs: Docs, scores: dict[int, float]) -> None:
+        docs = docs & self.matched
+        for part in self.parts:
+            part.add_scores(docs, scores)
 
     def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
-        found: dict[int, float] = {}
-        for part in self.parts:
-            for doc, score in part.read(low, high, keep, scored).items():
-                found[doc] = found.get(doc, 0.0) + score
-        return found
+        return _read(self, low, high, keep, scored)
 
 
 class _All:
-    """And: documents every part matches, scoring the sum of the parts."""
+    """And: documents every part matches, scoring the sum of the parts. Only the documents
+    all parts match are scored (an AND of common words may leave a handful of thousands)."""
 
     def __init__(self, parts: list[Any]) -> None:
         self.parts = parts
+        self.matched: Docs = set()
+
+    def find(self, low: int, high: int, keep: Keep) -> Docs:
+        matched: Docs | None = None
+        for part in self.parts:
+            found = part.find(low, high, keep)
+            matched = set(found) if matched is None else matched & found
+            if not matched:  # the other parts' readers skip ahead when next asked
+                break
+        self.matched = matched or set()
+        return self.matched
+
+    def add_scores(self, docs: Docs, scores: dict[int, float]) -> None:
+        docs = docs & self.matched
+        if docs:
+            for part in self.parts:
+                part.add_scores(docs, scores)
 
     def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
-        found: dict[int, float] | None = None
-        for part in self.parts:
-            scores = part.read(low, high, keep, scored)
-            if found is None:
-                found = scores
-            else:
-                found = {doc: found[doc] + scores[doc] for doc in found.keys() & scores.keys()}
-            if not found:  # the other parts' readers skip ahead when next asked
-                return {}
-        return found or {}
+        return _read(self, low, high, keep, scored)
+
+
+def _read(node: Any, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
+    """The documents in [low, high) that ``node`` matches, with their scores."""
+    matched = node.find(low, high, keep)
+    if not scored:
+        return dict.fromkeys(matched, 0.0)
+    scores: dict[int, float] = {}
+    node.add_scores(matched, scores)
+    return scores
 
 
 def plan(q: wq.Query, leaf: Any, weighting: Any) -> Any | None:
