@@ -43,11 +43,12 @@ class _Term:
         reader = leaf.reader()
         matcher = reader.postings(fieldname, text)
         self.deleted: frozenset[int] = frozenset()
-        if isinstance(matcher, FilterMatcher):
+        deleted = getattr(reader, "deleted_docs_set", None)  # cached by the segment reader
+        if isinstance(matcher, FilterMatcher) and deleted:
             # A segment with deleted documents: Whoosh wraps the reader in a filter that
             # steps one posting at a time; read the blocks and leave those documents out here.
-            deleted = getattr(reader, "deleted_docs_set", None)  # cached by the reader
-            matcher, self.deleted = matcher.child, frozenset(deleted or reader.deleted_docs())
+            # (Without the set, the filter stays: no blocks, one posting at a time.)
+            matcher, self.deleted = matcher.child, frozenset(deleted)
         self.matcher = matcher
         self.blocks = all(hasattr(self.matcher, name) for name in _BLOCK_ATTRIBUTES)
         self.score = scorer._score

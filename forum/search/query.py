@@ -343,7 +343,8 @@ class Ask:
             return lambda doc: all(values[doc] in ok for values, ok in tests)
         start, end = self.created
         low = datetime_to_long(start) if start else -math.inf
-        high = datetime_to_long(end) if end else math.inf
+        # A document without a time reads as the column's largest number: never in range.
+        high = datetime_to_long(end or datetime.max)
         created = scoring.arrays.column(reader, "created")
         return lambda doc: (
             low <= created[doc] <= high and all(values[doc] in ok for values, ok in tests)
@@ -587,9 +588,11 @@ def _scan(
             match = _count(seen, scale=len(windows) / len(read))
             match.read, match.excluded = sorted(read), excluded
             return match
-        if passes and found * len(windows) / len(read) <= budget:
+        if passes and 0 < found * len(windows) / len(read) <= budget:
             # Fewer matches than the size estimate promised (an AND of words, or filters):
-            # all of it will be read, and one pass over the rest reads it fastest.
+            # all of it will be read, and one pass over the rest reads it fastest. (Not when
+            # the spread-out first windows found nothing: matches bunched in time, as with
+            # år:2023, are then found pass by pass and the budget still holds.)
             passes = [sorted(i for numbers in passes for i in numbers)]
     return _count(seen, scale=1.0)
 

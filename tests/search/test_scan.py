@@ -296,3 +296,31 @@ def test_block_reading_leaves_out_deleted_posts(generated, monkeypatch, facilita
         assert fast.posts == slow.posts and fast.best.keys() == slow.best.keys()
         for topic, (score, doc) in slow.best.items():
             assert fast.best[topic] == (pytest.approx(score), doc)
+
+
+def test_matches_bunched_in_time_keep_the_budget(generated):
+    """Matches only in windows the first pass skips (a year, say) are still read pass by
+    pass until the budget is spent, not all at once because the first pass found none."""
+    whoosh_searcher, ask = _ask(generated, "barn")
+    step = -(-whoosh_searcher.doc_count_all() // search_query._WINDOWS)
+    low, high = 17 * step, 30 * step  # windows 17-29: none of them in the first pass
+
+    class Bunched(type(ask)):
+        def check(self, reader):
+            return lambda doc: low <= doc < high
+
+    bunched = Bunched(ask.find)
+    everything = _scan(whoosh_searcher, bunched, set(), budget=10**9)
+    assert not everything.estimated and everything.posts > 40
+    match = _scan(whoosh_searcher, bunched, set(), budget=10)
+    read = sum(len(docs) for _, docs, _ in match.parts)
+    assert match.estimated and read < everything.posts / 2
+
+
+def test_a_document_without_a_time_is_outside_every_date_range(generated):
+    whoosh_searcher, ask = _ask(generated, "barn efter:2020-01-01")
+    meta = whoosh_searcher.document_number(doc_id="meta")  # the one document without a time
+    for leaf, offset in whoosh_searcher.leaf_searchers():
+        if offset <= meta < offset + leaf.doc_count_all():
+            assert ask.check(leaf.reader())(meta - offset) is False
+            assert ask.check(leaf.reader())(0) is True  # a post written after 2020
