@@ -29,7 +29,15 @@ from whoosh.matching import FilterMatcher
 
 from forum.search import scoring
 
-_BLOCK_ATTRIBUTES = ("_ids", "_weights", "_i", "_blocklength", "_read_ids", "_read_weights")
+_BLOCK_ATTRIBUTES = (
+    "_ids",
+    "_weights",
+    "_i",
+    "_blocklength",
+    "_read_ids",
+    "_read_weights",
+    "_next_block",
+)
 _TEXT_FIELDS = ("title", "body")
 
 Keep = Callable[[int], bool] | None
@@ -52,7 +60,7 @@ class _Term:
         self.matcher = matcher
         self.blocks = all(hasattr(self.matcher, name) for name in _BLOCK_ATTRIBUTES)
         self.score = scorer._score
-        self.lengths = scoring.arrays.lengths(leaf.reader(), fieldname)
+        self.lengths = scoring.arrays.lengths(reader, fieldname)
 
     def postings(self, low: int, high: int) -> tuple[list[int], list[float]]:
         """Document numbers and weights of the postings in [low, high), deleted ones left out."""
@@ -114,9 +122,6 @@ class _Term:
         for doc, w in pairs:
             scores[doc] = scores.get(doc, 0.0) + score(w, lengths[doc])
 
-    def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
-        return _read(self, low, high, keep, scored)
-
 
 class _Empty:
     found: dict[int, float] = {}
@@ -126,9 +131,6 @@ class _Empty:
 
     def add_scores(self, docs: Docs, scores: dict[int, float]) -> None:
         return None
-
-    def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
-        return {}
 
 
 class _Any:
@@ -149,9 +151,6 @@ class _Any:
         docs = docs & self.matched
         for part in self.parts:
             part.add_scores(docs, scores)
-
-    def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
-        return _read(self, low, high, keep, scored)
 
 
 class _All:
@@ -178,12 +177,10 @@ class _All:
             for part in self.parts:
                 part.add_scores(docs, scores)
 
-    def read(self, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
-        return _read(self, low, high, keep, scored)
 
-
-def _read(node: Any, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
-    """The documents in [low, high) that ``node`` matches, with their scores."""
+def read(node: Any, low: int, high: int, keep: Keep, scored: bool) -> dict[int, float]:
+    """The documents in [low, high) that ``node`` (made by ``plan``) matches, with their
+    scores (0 for all if not ``scored``)."""
     matched = node.find(low, high, keep)
     if not scored:
         return dict.fromkeys(matched, 0.0)

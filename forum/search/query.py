@@ -559,7 +559,7 @@ def _scan(
                 if low >= high:
                     continue
                 if fast is not None:
-                    found_scores = fast.read(low, high, keep, scored)
+                    found_scores = postings.read(fast, low, high, keep, scored)
                     for doc in sorted(found_scores):
                         if not excluded or doc + offset not in excluded:
                             docs.append(doc)
