@@ -9,7 +9,7 @@ import re
 import click
 from flask.cli import AppGroup
 
-from forum.cli import database_needed
+from forum.cli._helpers import database_needed
 from forum.extensions import db
 
 search_group = AppGroup("search", help="The full-text search index.")
