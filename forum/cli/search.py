@@ -1,4 +1,4 @@
-"""``flask search sync | rebuild | query``."""
+"""``flask search sync | rebuild | query | status``."""
 
 from __future__ import annotations
 
@@ -97,3 +97,42 @@ def query_command(text: str, as_json: bool, limit: int) -> None:
 
 def _plain(markup: str) -> str:
     return html.unescape(re.sub(r"</?mark>", "", str(markup)))
+
+
+@search_group.command("status")
+@database_needed
+def status_command() -> None:
+    """Show whether the index is usable and how far behind it is; exit 1 if it is not usable
+    or documents were set aside."""
+    from sqlalchemy import func, select
+
+    from forum.models import SearchFailure, SearchOutboxEntry
+    from forum.search import search_index
+    from forum.search.engine import internals
+    from forum.search.schema import SCHEMA_VERSION
+
+    index = search_index()
+    usable = index.is_usable()
+    click.echo(f"Index usable: {'yes' if usable else 'no'} ({index.directory})")
+    click.echo(f"Schema version: {SCHEMA_VERSION}")
+    cursor = index.cursor() if usable else 0
+    latest = db.session.scalar(select(func.max(SearchOutboxEntry.id))) or 0
+    pending = db.session.scalar(
+        select(func.count(SearchOutboxEntry.id)).where(SearchOutboxEntry.id > cursor)
+    )
+    click.echo(f"Cursor: {cursor} (latest change {latest}); pending changes: {pending}")
+    failed = db.session.scalar(select(func.count(SearchFailure.id))) or 0
+    click.echo(f"Failed documents: {failed}")
+    for failure in db.session.scalars(
+        select(SearchFailure).order_by(SearchFailure.failed_at.desc()).limit(5)
+    ):
+        click.echo(
+            f"  {failure.kind} {failure.object_id} at {failure.failed_at:%Y-%m-%d %H:%M:%S} "
+            f"({failure.attempts}x): {failure.error}"
+        )
+    fast, reason = internals.fast_path()
+    click.echo(f"Fast path: {'on' if fast else 'off'}{'' if fast else f' ({reason})'}")
+    if not usable:
+        raise click.ClickException("No usable search index; run `flask search rebuild`.")
+    if failed:
+        raise click.ClickException(f"{failed} documents could not be indexed (see above).")

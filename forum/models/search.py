@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
@@ -28,3 +28,21 @@ class SearchOutboxEntry(db.Model):
 
     def __repr__(self) -> str:
         return f"<SearchOutboxEntry {self.id} {self.op} {self.kind} {self.object_id}>"
+
+
+class SearchFailure(db.Model):
+    """A document the indexer could not index: set aside with its latest error, so the rows
+    behind it are applied. Removed when the document indexes again (a later change)."""
+
+    __tablename__ = "search_failure"
+    __table_args__ = (UniqueConstraint("kind", "object_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    object_id: Mapped[int]
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=1)
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SearchFailure {self.kind} {self.object_id}>"

@@ -1,7 +1,9 @@
 """Full-text search: a Danish-analysed Whoosh index, kept in step through the search outbox.
 
 ``analysis`` (the Danish analyzer), ``schema`` (fields), ``outbox`` (session events that record
-changes), ``indexer`` (the one writer), ``query`` (asking), ``cli`` (``flask search ...``).
+changes), ``indexer`` (the one writer), ``query`` (asking: ``search()`` over ``language``,
+``plan``, ``pending``, ``scan``, ``results``, ``snippets``, ``facets``, ``suggest``,
+``related``), ``engine`` (Whoosh and the one module that knows its internals).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     from forum.search import outbox
+    from forum.search.engine import internals
 
     outbox.install()
+    internals.fast_path()  # logs once when the fast path is off
     directory = app.config.get("SEARCH_INDEX_DIR") or Path(app.instance_path) / "search-index"
     app.extensions["forum_search"] = SearchIndex(directory)
 

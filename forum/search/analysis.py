@@ -33,6 +33,9 @@ PART_BOOST = 0.3
 MIN_PART = 3  # parts shorter than this are ignored
 MIN_LEARNED_PART = 4  # a three-letter part must be a shipped domain word: "sag", not "ser"
 MAX_PARTS = 4  # longer chains are left whole: they are almost always mis-splits
+# Longer words are never split: real compounds are shorter (netværksanbringelsesundersøgelse
+# has 31 letters), and splitting costs grow with the length (any input must stay cheap).
+MAX_SPLIT_CHARS = 48
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue"})
 _ACCENTS = str.maketrans("éèêáàâíìîóòôúùûýçñ", "eeeaaaiiiooouuuycn")
@@ -114,7 +117,7 @@ class Vocabulary:
 
     def split(self, word: str) -> tuple[str, ...]:
         """The known parts of a folded compound, or () when it is not one."""
-        if len(word) < 2 * MIN_PART:
+        if not 2 * MIN_PART <= len(word) <= MAX_SPLIT_CHARS:
             return ()
         parts = self._splits.get(word)
         if parts is None:
@@ -128,7 +131,7 @@ class Vocabulary:
     # A segmentation is a list of (start, end) spans of the word, linking letters left out.
 
     def _parts(self, word: str) -> tuple[str, ...]:
-        spans = self._segment(word, 0, {})
+        spans = self._segment(word, 0, {}, 1)
         if not spans:
             return ()
         parts: list[str] = []
@@ -144,11 +147,18 @@ class Vocabulary:
         return tuple(dict.fromkeys(part for part in parts if part != word))
 
     def _segment(
-        self, word: str, start: int, memo: dict[int, list[tuple[int, int]] | None]
+        self,
+        word: str,
+        start: int,
+        memo: dict[tuple[int, int], list[tuple[int, int]] | None],
+        depth: int,
     ) -> list[tuple[int, int]] | None:
-        """Fewest parts covering word[start:], each known, at least two; None if none."""
-        if start in memo:
-            return memo[start]
+        """Fewest parts covering word[start:], each known, at least two; None if none.
+        ``depth`` is the number of this part: past ``MAX_PARTS`` no split is kept anyway."""
+        if (start, depth) in memo:
+            return memo[(start, depth)]
+        if depth >= MAX_PARTS:  # the rest would be a fifth part: give up here
+            return None
         best: list[tuple[int, int]] | None = None
         # Longest first part first: ``familiepleje|anbringelser`` before ``familie|...``.
         for end in range(len(word) - MIN_PART, start + MIN_PART - 1, -1):
@@ -157,14 +167,14 @@ class Vocabulary:
                 if self._is_tail(rest):
                     candidate = [(start, head_end), (end, len(word))]
                 else:
-                    tail = self._segment(word, end, memo)
+                    tail = self._segment(word, end, memo, depth + 1)
                     candidate = [(start, head_end), *tail] if tail else None
                 fewer = best is None or (candidate is not None and len(candidate) < len(best))
                 if candidate and len(candidate) <= MAX_PARTS and fewer:
                     best = candidate
             if best is not None and len(best) == 2:
                 break
-        memo[start] = best
+        memo[(start, depth)] = best
         return best
 
     def _heads(self, word: str, start: int, end: int) -> Iterator[int]:

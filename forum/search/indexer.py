@@ -10,16 +10,18 @@ the object's current state, so doing it twice is harmless.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from whoosh import index
 from whoosh.filedb.filestore import FileStorage
@@ -32,6 +34,7 @@ from forum.models import (
     Municipality,
     Post,
     Region,
+    SearchFailure,
     SearchOutboxEntry,
     Theme,
     Topic,
@@ -39,9 +42,11 @@ from forum.models import (
     User,
 )
 from forum.search import analysis
+from forum.search.engine.scoring import BM25F
 from forum.search.schema import META_ID, POST, SCHEMA_VERSION, make_schema
-from forum.search.scoring import BM25F
 from forum.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 INDEX_NAME = "forum"
 VOCABULARY_FILE = "vocabulary.txt"
@@ -62,6 +67,9 @@ class SyncResult:
     indexed: int  # documents added or replaced
     removed: int  # documents removed
     cursor: int
+    failed: dict[int, str] = field(default_factory=dict)  # post id -> error, set aside
+    done: set[int] = field(default_factory=set)  # posts indexed or removed
+    applied: set[int] = field(default_factory=set)  # outbox row ids read and applied
 
 
 @dataclass
@@ -118,24 +126,46 @@ class SearchIndex:
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None and not searcher.up_to_date():
             # Not searcher.refresh(): it reuses the readers of segments it already had, with
-            # the deletions they had then, so a deleted post would still be found.
-            searcher.close()
+            # the deletions they had then, so a deleted post would still be found. A search
+            # still reading the old one (see ``reading``) keeps it open until it ends.
+            if getattr(self._local, "readers", 0):
+                self._local.retired = [*getattr(self._local, "retired", []), searcher]
+            else:
+                searcher.close()
             searcher = None
         if searcher is None:
             searcher = ix.searcher(weighting=BM25F())
         self._local.searcher = searcher
         return searcher
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        """One searcher for a whole search: never closed while the search uses it, whatever
+        other processes (or this thread, syncing) commit meanwhile."""
+        searcher = self.searcher()
+        self._local.readers = getattr(self._local, "readers", 0) + 1
+        try:
+            yield searcher
+        finally:
+            self._local.readers -= 1
+            if not self._local.readers:
+                for old in getattr(self._local, "retired", []):
+                    if old is not getattr(self._local, "searcher", None):
+                        old.close()
+                self._local.retired = []
+
     def close(self) -> None:
+        """Close this thread's searcher and forget the open index (a rebuild replaces it)."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
             searcher.close()
             self._local.searcher = None
         self._ix = None
 
-    def cursor(self) -> int:
-        """The id of the last outbox row this index has applied."""
-        return self._meta(self.searcher()).get("cursor", 0)
+    def cursor(self, searcher: Any = None) -> int:
+        """The id of the last outbox row this index has applied (as ``searcher`` sees it: a
+        search passes its own, so that a fresh one never closes it mid-search)."""
+        return self._meta(searcher if searcher is not None else self.searcher()).get("cursor", 0)
 
     @staticmethod
     def _meta(searcher: Any) -> dict[str, Any]:
@@ -189,16 +219,22 @@ class SearchIndex:
 
         Ends ``session``'s transaction (it reads the outbox afresh): commit before calling."""
         total = SyncResult(rows=0, indexed=0, removed=0, cursor=0)
-        seen = -1
+        applied: set[int] = set()  # outbox ids applied by this call (some past a gap)
         while True:
             try:
                 ix = self.open()
             except IndexUnavailable:
                 return None
-            latest = session.scalar(select(func.max(SearchOutboxEntry.id))) or 0
-            session.rollback()  # end the read; the next sees rows committed meanwhile
             cursor = self.cursor()
-            if latest <= max(cursor, seen):
+            # Done only when every committed row past the cursor has been applied. Not "the
+            # largest id has been seen": on PostgreSQL a row below it (a gap the cursor waits
+            # at) may commit while we hold the lock, and its writer, finding the lock taken,
+            # leaves it to us; we look after releasing the lock, so we see it.
+            waiting = session.scalar(
+                select(func.count(SearchOutboxEntry.id)).where(SearchOutboxEntry.id > cursor)
+            )
+            session.rollback()  # end the read; the next sees rows committed meanwhile
+            if not waiting or waiting <= sum(1 for i in applied if i > cursor):
                 total.cursor = cursor
                 return total
             try:
@@ -215,7 +251,13 @@ class SearchIndex:
             total.rows += result.rows
             total.indexed += result.indexed
             total.removed += result.removed
-            seen = max(seen, latest)
+            total.failed.update(result.failed)
+            progress = result.cursor != cursor or not result.applied <= applied
+            applied.update(result.applied)
+            _record_failures(session, result)
+            if not progress:  # stuck at a gap with more rows behind it than one batch
+                total.cursor = result.cursor
+                return total
             # Loop: look again now the lock is free, for rows committed while we held it.
 
     def _apply(self, session: Session, writer: Any) -> SyncResult:
@@ -233,7 +275,8 @@ class SearchIndex:
             if not rows:
                 break
             result.rows += len(rows)
-            indexed, removed = self._reindex(session, writer, _post_ids(session, rows))
+            result.applied.update(row.id for row in rows)
+            indexed, removed = self._reindex(session, writer, _post_ids(session, rows), result)
             result.indexed += indexed
             result.removed += removed
             new_cursor = _safe_cursor(result.cursor, rows, utcnow())
@@ -248,23 +291,34 @@ class SearchIndex:
         writer.commit()
         return result
 
-    def _reindex(self, session: Session, writer: Any, post_ids: set[int]) -> tuple[int, int]:
+    def _reindex(
+        self, session: Session, writer: Any, post_ids: set[int], result: SyncResult
+    ) -> tuple[int, int]:
         indexed = removed = 0
         ids = sorted(post_ids)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             rows = session.execute(_post_rows().where(Post.id.in_(chunk))).all()
             found = {row.id for row in rows}
-            texts = {row.id: text_of_html(row.html) for row in rows if _is_live(row)}
+            texts = {}
+            for row in rows:
+                if _is_live(row):
+                    with _set_aside(result, row.id):
+                        texts[row.id] = text_of_html(row.html)
             self._learn(texts.values())
             with analysis.using(self.vocabulary()):
                 for row in rows:
                     if row.id in texts:
-                        writer.update_document(**document(row, texts[row.id]))
-                        indexed += 1
+                        with _set_aside(result, row.id):
+                            writer.update_document(**document(row, texts[row.id]))
+                            indexed += 1
                     else:
                         writer.delete_by_term("doc_id", str(row.id))
                         removed += 1
+                    if row.id in result.failed:
+                        writer.delete_by_term("doc_id", str(row.id))  # no stale text shows
+                    else:
+                        result.done.add(row.id)
             for missing in set(chunk) - found:  # gone from the database altogether
                 writer.delete_by_term("doc_id", str(missing))
                 removed += 1
@@ -291,14 +345,16 @@ class SearchIndex:
             writer = ix.writer(timeout=600.0, limitmb=256)
             clear = False
         count = 0
+        failures = SyncResult(rows=0, indexed=0, removed=0, cursor=0)
         try:
             # Everything up to here is in the snapshot we read; later rows are synced after.
             cursor = session.scalar(select(func.max(SearchOutboxEntry.id))) or 0
             self._write_vocabulary(session)
             with analysis.using(self.vocabulary()):
                 for row in _stream(session, _post_rows().where(_live())):
-                    writer.add_document(**document(row, text_of_html(row.html)))
-                    count += 1
+                    with _set_aside(failures, row.id):
+                        writer.add_document(**document(row, text_of_html(row.html)))
+                        count += 1
                     if progress is not None and count % 1000 == 0:
                         progress(1000)
                 if progress is not None:
@@ -313,6 +369,7 @@ class SearchIndex:
         finally:
             session.rollback()
         self.close()
+        _record_failures(session, failures, everything=True)
         self.sync(session, wait=30.0)
         return RebuildResult(
             posts=count,
@@ -335,6 +392,45 @@ class SearchIndex:
         )
         os.replace(temporary, path)
         self._vocabulary = None
+
+
+@contextlib.contextmanager
+def _set_aside(result: SyncResult, post_id: int) -> Iterator[None]:
+    """One post that cannot be indexed is logged and left out; the batch goes on."""
+    try:
+        yield
+    except Exception as error:  # any bug or bad input in one post: never block the others
+        log.exception("Indexing post %s failed; it is set aside", post_id)
+        result.failed[post_id] = f"{type(error).__name__}: {error}"[:1000]
+        # Its old document, if any, must not stay searchable with outdated content.
+        result.done.discard(post_id)
+
+
+def _record_failures(session: Session, result: SyncResult, *, everything: bool = False) -> None:
+    """Store the posts set aside (``flask search status`` counts them); forget those that
+    indexed now (all earlier ones after a rebuild, ``everything``). Its own short transaction,
+    after the index has committed."""
+    if not (result.failed or result.done or everything):
+        return
+    if everything:
+        session.execute(delete(SearchFailure))
+    elif result.done:
+        session.execute(
+            delete(SearchFailure).where(
+                SearchFailure.kind == "post", SearchFailure.object_id.in_(result.done)
+            )
+        )
+    for post_id, error in result.failed.items():
+        known = session.scalar(
+            select(SearchFailure).where(
+                SearchFailure.kind == "post", SearchFailure.object_id == post_id
+            )
+        )
+        if known is None:
+            session.add(SearchFailure(kind="post", object_id=post_id, error=error))
+        else:
+            known.error, known.attempts, known.failed_at = error, known.attempts + 1, utcnow()
+    session.commit()
 
 
 def _post_ids(session: Session, rows: list[SearchOutboxEntry]) -> set[int]:

@@ -12,7 +12,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from forum.search.analysis import DanishAnalyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: words over analysis.MAX_SPLIT_CHARS are not split
 
 META_ID = "meta"
 POST = "post"

@@ -81,3 +81,51 @@ def test_four_processes_posting_at_once(searcher, app, database_url, member):
     results = searcher("koordineringsmøder")
     assert results.total == 1
     assert results.posts == PROCESSES * REPLIES
+
+
+SEARCHER = textwrap.dedent(
+    """
+    import sys
+    from forum import create_app, permissions
+    from forum.extensions import db
+    from forum.search import search_index
+    from forum.search.query import search
+
+    url, index_dir, count = sys.argv[1:4]
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": index_dir, "TESTING": True,
+        "SECRET_KEY": "concurrency",
+    })
+    found = 0
+    with app.app_context():
+        for n in range(int(count)):
+            results = search(db.session, search_index(), permissions.ANY_MEMBER, "trivsel")
+            found += bool(results.hits and all("<mark>" in hit.snippet for hit in results.hits))
+            db.session.rollback()
+    print("found", found)
+    """
+)
+
+
+def test_searches_in_several_processes_while_another_commits(searcher, app, database_url, member):
+    """One search reads one searcher: commits by other processes never close it mid-search."""
+    factories.topic(db.session, member, title="Trivsel i skolen", body="Trivsel og fravær.")
+    searcher.sync()
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SEARCHER, database_url, app.config["SEARCH_INDEX_DIR"], "150"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    while any(reader.poll() is None for reader in readers):  # commit while they search
+        factories.topic(db.session, member, body="Mere om trivsel og samvær.")
+        searcher.sync()
+    for reader in readers:
+        out, err = reader.communicate(timeout=300)
+        assert reader.returncode == 0, err.decode()
+        assert b"Traceback" not in err, err.decode()
+        assert out.decode().split() == ["found", "150"]

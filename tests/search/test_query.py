@@ -226,7 +226,8 @@ def test_moderators_do_not_find_deleted_posts_either(searcher, forum, member, fa
 
 def test_search_needs_a_login(searcher, forum, client):
     assert client.get("/search?q=anbringelse").status_code == 302
-    assert client.get("/search.json?q=anbringelse").status_code in (302, 401)
+    answer = client.get("/search.json?q=anbringelse")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
 
 
 def test_pages_and_newest_first(searcher, member):
@@ -262,8 +263,22 @@ def test_search_page_and_json(searcher, forum, client, auth, member):
     data = client.get("/search.json", query_string={"q": "anbringelse"}).get_json()
     assert data["total"] == 2
     first = data["results"][0]
-    assert {"topic_id", "post_id", "title", "snippet", "score", "url"} <= set(first)
+    assert {"topic_id", "post_id", "title_text", "title_html", "snippet_html", "url"} <= set(first)
+    assert "title" not in first and "snippet" not in first  # no field of unstated kind
     assert data["facets"]["region"]
+
+
+def test_json_says_which_fields_are_html(searcher, member, client, auth):
+    factories.topic(
+        db.session, member, title="Anbringelse <b>&</b> samvær", body="Om anbringelse & <i>ro</i>."
+    )
+    searcher.sync()
+    auth.login(member)
+    hit = client.get("/search.json", query_string={"q": "anbringelse"}).get_json()["results"][0]
+    assert hit["title_text"] == "Anbringelse <b>&</b> samvær"
+    assert hit["title_html"] == "<mark>Anbringelse</mark> &lt;b&gt;&amp;&lt;/b&gt; samvær"
+    assert "&amp;" in hit["snippet_html"] and "<i>" not in hit["snippet_html"]
+    assert "<mark>anbringelse</mark>" in hit["snippet_html"]
 
 
 def test_cli_query_json(searcher, forum, runner):
@@ -272,7 +287,14 @@ def test_cli_query_json(searcher, forum, runner):
     data = json.loads(result.output)
     assert data["total"] == 2
     assert len(data["results"]) == 1
-    assert set(data["results"][0]) == {"topic_id", "post_id", "title", "snippet", "score"}
+    assert set(data["results"][0]) == {
+        "topic_id",
+        "post_id",
+        "title_text",
+        "title_html",
+        "snippet_html",
+        "score",
+    }
 
 
 def test_cli_query_without_an_index_exits_with_one_line(app, runner):

@@ -6,22 +6,18 @@ field length through the reader for every posting it scores; reading each field'
 into a list once makes ranking about three times faster with exactly the same scores.
 
 Whoosh's posting reader skips to a document by stepping through the current block one posting
-at a time; ``_skip_within_block`` finds the place by bisection instead (same result, and an
-AND of common words gets several times faster). It is installed only where the reader has
-the methods it relies on (whoosh-reloaded 2.7.5 and whoosh3 3.54 both do; the search tests
-run on both).
+at a time; ``internals`` installs a skip that finds the place by bisection instead (same
+result, and an AND of common words gets several times faster), where the reader allows it.
 """
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
 from typing import Any
 
 from whoosh import scoring
-from whoosh.codec import whoosh3
-from whoosh.matching import ReadTooFar
 
+from forum.search.engine import internals
 from forum.search.schema import FACETS
 
 _MAX_SEGMENTS = 256
@@ -89,28 +85,4 @@ class BM25F(scoring.BM25F):
         return scorer
 
 
-def _skip_within_block(self: Any, target: int) -> None:
-    """W3LeafMatcher.skip_to, with a bisection inside the block."""
-    if not self.is_active():
-        raise ReadTooFar
-    if target <= self.id():
-        return
-    if target > self.block_max_id():
-        self._skip_to_block(lambda: target > self.block_max_id())
-        if not self.is_active():
-            return
-    if self._ids is None:
-        self._read_ids()
-    self._i = bisect_left(self._ids, target, self._i, self._blocklength)
-    if self._i == self._blocklength:
-        self._next_block()
-
-
-def _install_skip() -> None:
-    matcher = getattr(whoosh3, "W3LeafMatcher", None)
-    needed = ("skip_to", "block_max_id", "_read_ids", "_skip_to_block", "_next_block")
-    if matcher is not None and all(hasattr(matcher, name) for name in needed):
-        matcher.skip_to = _skip_within_block
-
-
-_install_skip()
+internals.install_skip()

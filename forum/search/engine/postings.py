@@ -1,4 +1,4 @@
-"""Reading word queries block by block: the fast path of ``query._scan``.
+"""Reading word queries block by block: the fast path of ``scan.scan``.
 
 Whoosh answers a query through a tree of matchers that step one posting at a time; for the
 queries members type (words, each in the title or the text; all of them, or some) most of
@@ -10,15 +10,13 @@ the column filters are checked on them, the survivors are scored with Whoosh's o
 anything else in them (phrases, prefixes, author and date terms, boosts) keep the matcher
 path; the search tests check that both paths give the same matches and scores.
 
-The block reader uses attributes of Whoosh's ``W3LeafMatcher`` (``_ids``, ``_weights``, ``_i``,
-``_blocklength``, ``_read_ids``, ``_read_weights``, ``_next_block``), present in whoosh-reloaded
-2.7.5 and whoosh3 3.54; a posting list read some other way (a term with one posting is stored
-inline) is stepped through with the public matcher methods.
+The block reader reaches into Whoosh's ``W3LeafMatcher`` only through ``engine.internals``; a
+posting list read some other way (a term with one posting is stored inline), or a Whoosh
+without those internals, is stepped through with the public matcher methods.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -27,17 +25,8 @@ from whoosh import query as wq
 from whoosh import scoring as whoosh_scoring
 from whoosh.matching import FilterMatcher
 
-from forum.search import scoring
+from forum.search.engine import internals, scoring
 
-_BLOCK_ATTRIBUTES = (
-    "_ids",
-    "_weights",
-    "_i",
-    "_blocklength",
-    "_read_ids",
-    "_read_weights",
-    "_next_block",
-)
 _TEXT_FIELDS = ("title", "body")
 
 Keep = Callable[[int], bool] | None
@@ -58,8 +47,8 @@ class _Term:
             # (Without the set, the filter stays: no blocks, one posting at a time.)
             matcher, self.deleted = matcher.child, frozenset(deleted)
         self.matcher = matcher
-        self.blocks = all(hasattr(self.matcher, name) for name in _BLOCK_ATTRIBUTES)
-        self.score = scorer._score
+        self.blocks = internals.has_blocks(self.matcher)
+        self.score = internals.raw_scorer(scorer)
         self.lengths = scoring.arrays.lengths(reader, fieldname)
 
     def postings(self, low: int, high: int) -> tuple[list[int], list[float]]:
@@ -85,23 +74,7 @@ class _Term:
                 weights.append(m.weight())
                 m.next()
             return ids, weights
-        while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            if m._weights is None:
-                m._read_weights()
-            start, end = m._i, m._blocklength
-            block = m._ids
-            if block[end - 1] < high:
-                ids.extend(block[start:end])
-                weights.extend(m._weights[start:end])
-                m._next_block()
-                continue
-            stop = bisect_left(block, high, start, end)
-            ids.extend(block[start:stop])
-            weights.extend(m._weights[start:stop])
-            m._i = stop
-            break
+        internals.read_range(m, high, ids, weights)
         return ids, weights
 
     def find(self, low: int, high: int, keep: Keep) -> Docs:
