@@ -32,6 +32,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = 12 * 3600
 
+    # Strict-Transport-Security max-age in production (0: no header); one year by default.
+    HSTS_SECONDS = 365 * 24 * 3600
+
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
     PROXY_FIX_HOPS = 0
 
@@ -60,7 +63,12 @@ class Config:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_USE_TLS = True
+    # A CA bundle to verify the SMTP server's certificate by (a relay with a private CA);
+    # empty: the system's trusted CAs.
+    MAIL_CA_FILE = ""
     MAIL_SENDER = "Ledernetværket <forum@localhost>"
+    # Sent mail is deleted this many days after it left (`flask mail prune`, `flask mail send`).
+    MAIL_RETENTION_DAYS = 30
 
 
 class TestConfig(Config):

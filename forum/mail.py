@@ -1,36 +1,164 @@
-"""E-mail through an outbox table: queued with the change, sent after the request or by CLI."""
+"""E-mail through an outbox table: queued with the change, sent after the request or by CLI.
+
+Every sender (the after-request hook on any app node, ``flask mail send`` from cron) claims
+its rows in a short transaction and sends outside it, so two senders never send one e-mail
+twice. A claim older than CLAIM_TIMEOUT belongs to a sender that died and is taken over.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from forum.models import MailMessage
 from forum.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 5
+# Longer than a batch can take to send (BATCH_SIZE x SMTP_TIMEOUT), so a live sender's claim is
+# never taken over.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+BATCH_SIZE = 20
+SMTP_TIMEOUT = 20
+# What the body of a secret e-mail (a reset or invitation link) becomes once sent or given up.
+REDACTED_BODY = "[indhold fjernet efter afsendelse]"
 
 
-def queue_mail(session: Session, recipient: str, subject: str, body: str) -> MailMessage:
-    """Add an e-mail to the outbox; it leaves once the transaction has committed."""
-    message = MailMessage(recipient=recipient, subject=subject, body=body)
-    session.add(message)
-    session.flush()
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the n-th failed attempt: 1, 4, 16, 64 minutes."""
+    return timedelta(minutes=4 ** max(attempts - 1, 0))
+
+
+def queue_mail(
+    session: Session,
+    recipient: str,
+    subject: str,
+    body: str,
+    *,
+    key: str | None = None,
+    secret: bool = False,
+    html_body: str | None = None,
+) -> MailMessage:
+    """Add an e-mail to the outbox; it leaves once the transaction has committed.
+
+    ``key`` names the event the e-mail is for; a second e-mail with the same key is not added
+    (the existing row is returned). ``secret`` marks a body with a working link: it is removed
+    once sent.
+    """
+    values = {
+        "key": key or f"once:{uuid.uuid4().hex}",
+        "recipient": recipient,
+        "subject": subject,
+        "body": body,
+        "html_body": html_body,
+        "secret": secret,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # ON CONFLICT DO NOTHING: a doubled enqueue (a double click, a retried job) neither fails
+    # the request nor sends twice, even when both run at the same moment.
+    session.execute(
+        insert(MailMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    )
+    message = session.scalars(select(MailMessage).where(MailMessage.key == values["key"])).one()
     if has_request_context():
         g.mail_queued = True  # tells the after-request hook there is something to send
     # Outside a request (CLI), `flask mail send` sends it.
     return message
 
 
-def _deliver(message: MailMessage) -> None:
+@dataclass(frozen=True)
+class _Outgoing:
+    """A claimed message, read out so that sending needs no open transaction."""
+
+    id: int
+    recipient: str
+    subject: str
+    body: str
+    html_body: str | None
+    secret: bool
+    attempts: int
+
+
+def _claimable(now: datetime) -> tuple:
+    return (
+        MailMessage.sent_at.is_(None),
+        MailMessage.attempts < MAX_ATTEMPTS,
+        or_(MailMessage.next_attempt_at.is_(None), MailMessage.next_attempt_at <= now),
+        or_(MailMessage.claimed_at.is_(None), MailMessage.claimed_at < now - CLAIM_TIMEOUT),
+    )
+
+
+def claim(session: Session, claimant: str, limit: int) -> list[_Outgoing]:
+    """Claim up to ``limit`` sendable messages for ``claimant`` and commit the claim."""
+    now = utcnow()
+    # PostgreSQL: rows another sender is claiming right now are skipped, not waited for.
+    # SQLite renders no FOR UPDATE; its one writer at a time makes the UPDATE atomic, and the
+    # conditions are checked again on the row being updated.
+    candidates = (
+        select(MailMessage.id)
+        .where(*_claimable(now))
+        .order_by(MailMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(
+        update(MailMessage)
+        .where(MailMessage.id.in_(candidates), *_claimable(now))
+        # The attempt counts at the claim: a message that kills its sender is still given up.
+        .values(claimed_by=claimant, claimed_at=now, attempts=MailMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(
+        select(
+            MailMessage.id,
+            MailMessage.recipient,
+            MailMessage.subject,
+            MailMessage.body,
+            MailMessage.html_body,
+            MailMessage.secret,
+            MailMessage.attempts,
+        )
+        .where(MailMessage.claimed_by == claimant, MailMessage.sent_at.is_(None))
+        .order_by(MailMessage.id)
+    ).all()
+    session.commit()
+    return [_Outgoing(*row) for row in rows]
+
+
+def _build(message: _Outgoing) -> EmailMessage:
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config["MAIL_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    domain = parseaddr(config["MAIL_SENDER"])[1].rpartition("@")[2] or "localhost"
+    email["Message-ID"] = make_msgid(domain=domain)
+    email.set_content(message.body)
+    if message.html_body:
+        email.add_alternative(message.html_body, subtype="html")
+    return email
+
+
+def _deliver(message: _Outgoing) -> None:
     config = current_app.config
     if not config["MAIL_SERVER"]:
+        if config["ENV"] == "production":
+            # Never let a production secret end up in a log: keep the mail until it can leave.
+            raise RuntimeError("FORUM_MAIL_SERVER is not set")
         # Development: the log is the mailbox.
         log.warning(
             "E-mail (not sent, MAIL_SERVER is empty)\nTo: %s\nSubject: %s\n\n%s",
@@ -39,38 +167,111 @@ def _deliver(message: MailMessage) -> None:
             message.body,
         )
         return
-    email = EmailMessage()
-    email["From"] = config["MAIL_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email.set_content(message.body)
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+    email = _build(message)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT) as smtp:
         if config["MAIL_USE_TLS"]:
-            smtp.starttls()
+            # Verifies the server's certificate and name; MAIL_CA_FILE trusts a private CA.
+            context = ssl.create_default_context(cafile=config.get("MAIL_CA_FILE") or None)
+            smtp.starttls(context=context)
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
 
 
-def send_pending(session: Session, limit: int = 100) -> tuple[int, int]:
-    """Send queued mail; returns (sent, failed). Failures are retried up to MAX_ATTEMPTS."""
-    pending = session.scalars(
-        select(MailMessage)
-        .where(MailMessage.sent_at.is_(None), MailMessage.attempts < MAX_ATTEMPTS)
-        .order_by(MailMessage.id)
-        .limit(limit)
-    ).all()
-    sent = failed = 0
-    for message in pending:
-        message.attempts += 1
-        try:
-            _deliver(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = str(exc)[:500]
-            failed += 1
-            log.error("Mail to %s failed: %s", message.recipient, exc)
-        else:
-            message.sent_at = utcnow()
-            sent += 1
+def _finish(session: Session, message: _Outgoing, claimant: str, values: dict) -> bool:
+    result = session.execute(
+        update(MailMessage)
+        .where(MailMessage.id == message.id, MailMessage.claimed_by == claimant)
+        .values(claimed_by=None, claimed_at=None, **values)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
+    return bool(result.rowcount)
+
+
+def send_pending(session: Session, limit: int = 100) -> tuple[int, int]:
+    """Claim and send queued mail; returns (sent, failed). Commits: call it at the top level."""
+    # Start from a fresh transaction, so the claim's write is the first statement in it (on
+    # SQLite a read transaction cannot always be upgraded to a write).
+    session.commit()
+    claimant = uuid.uuid4().hex
+    sent = failed = 0
+    while sent + failed < limit:
+        batch = claim(session, claimant, min(BATCH_SIZE, limit - sent - failed))
+        if not batch:
+            break
+        for message in batch:
+            scrub = {"body": REDACTED_BODY, "html_body": None} if message.secret else {}
+            try:
+                _deliver(message)
+            except Exception as exc:  # any failure sets this row aside, not the ones behind it
+                failed += 1
+                values: dict = {
+                    "last_error": f"{type(exc).__name__}: {exc}"[:500],
+                    "next_attempt_at": utcnow() + retry_delay(message.attempts),
+                }
+                if message.attempts >= MAX_ATTEMPTS:
+                    values.update(scrub)  # given up: the link must not stay behind either
+                _finish(session, message, claimant, values)
+                # The recipient and the error only: a body may hold a secret link.
+                log.error("Mail %s to %s failed: %s", message.id, message.recipient, exc)
+            else:
+                sent += 1
+                if not _finish(
+                    session, message, claimant, {"sent_at": utcnow(), "last_error": None, **scrub}
+                ):
+                    log.warning("Mail %s was sent after its claim had expired", message.id)
     return sent, failed
+
+
+def prune_sent(session: Session, now: datetime | None = None) -> int:
+    """Delete mail sent more than MAIL_RETENTION_DAYS ago; returns how many. Flushes only."""
+    days = int(current_app.config["MAIL_RETENTION_DAYS"])
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = session.execute(
+        delete(MailMessage)
+        .where(MailMessage.sent_at.is_not(None), MailMessage.sent_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """Counts of the outbox's rows by state, and the messages that were given up."""
+
+    pending: int
+    sending: int
+    sent: int
+    given_up: list[MailMessage]
+
+
+def outbox_status(session: Session) -> OutboxStatus:
+    """How many messages wait, are being sent, were sent; which ones were given up."""
+    now = utcnow()
+    unsent = MailMessage.sent_at.is_(None)
+    live_claim = MailMessage.claimed_at >= now - CLAIM_TIMEOUT
+
+    def count(*where: object) -> int:
+        return int(session.scalar(select(func.count(MailMessage.id)).where(*where)) or 0)
+
+    given_up = session.scalars(
+        select(MailMessage)
+        .where(
+            unsent,
+            MailMessage.attempts >= MAX_ATTEMPTS,
+            or_(MailMessage.claimed_at.is_(None), ~live_claim),
+        )
+        .order_by(MailMessage.id)
+    ).all()
+    return OutboxStatus(
+        pending=count(
+            unsent,
+            MailMessage.attempts < MAX_ATTEMPTS,
+            or_(MailMessage.claimed_at.is_(None), ~live_claim),
+        ),
+        sending=count(unsent, live_claim),
+        sent=count(MailMessage.sent_at.is_not(None)),
+        given_up=list(given_up),
+    )

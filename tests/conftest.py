@@ -23,6 +23,7 @@ from forum.extensions import db, limiter
 from forum.models import Role, User
 from forum.reference import insert_reference_data
 from tests import factories
+from tests.smtp import SMTPServer
 
 POSTGRES_URL = os.environ.get("FORUM_TEST_DATABASE_URL", "")
 BACKENDS = [
@@ -162,6 +163,36 @@ def make_app(app, database_url, monkeypatch):  # type: ignore[no-untyped-def]
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _smtp_plain() -> Iterator[SMTPServer]:
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _smtp_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SMTPServer]:
+    server = SMTPServer(tls_directory=tmp_path_factory.mktemp("smtp-tls")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(app: Flask, _smtp_plain: SMTPServer) -> SMTPServer:
+    """A real local SMTP server (no TLS, no login) the app sends to; ``.received`` is its mail."""
+    _smtp_plain.clear()
+    app.config.update(_smtp_plain.settings)
+    return _smtp_plain
+
+
+@pytest.fixture
+def tls_mailbox(app: Flask, _smtp_tls: SMTPServer) -> SMTPServer:
+    """A real local SMTP server that demands STARTTLS and a login before it takes mail."""
+    _smtp_tls.clear()
+    app.config.update(_smtp_tls.settings)
+    return _smtp_tls
 
 
 class Auth:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum import accounts, permissions, places
+from forum import accounts, emails, permissions, places
 from forum.errors import ForumError, NotFound
 from forum.extensions import db
 from forum.forms import (
@@ -19,8 +18,7 @@ from forum.forms import (
     UserAdminForm,
     add_error,
 )
-from forum.mail import queue_mail
-from forum.models import Invitation, Municipality, Region, Role, Theme, User
+from forum.models import Invitation, Municipality, Region, Theme, User
 from forum.templating import ROLE_LABELS
 from forum.topics import deleted_content_query
 from forum.urls import page_number
@@ -34,8 +32,7 @@ def _require(action: str) -> None:
 
 
 def _role_choices() -> list[tuple[str, str]]:
-    roles = Role.ALL if current_user.is_admin else (Role.MEMBER, Role.FACILITATOR)
-    return [(role, str(ROLE_LABELS[role])) for role in roles]
+    return [(role, str(ROLE_LABELS[role])) for role in permissions.invitable_roles(current_user)]
 
 
 def _municipality_choices(blank: bool) -> list[tuple[int, str]]:
@@ -73,21 +70,7 @@ def invitations():  # type: ignore[no-untyped-def]
             db.session.rollback()
             add_error(form, exc)
         else:
-            link = url_for("auth.accept_invitation", token=token, _external=True)
-            # The invitee has no language yet: Danish, whatever the inviter reads in.
-            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-                queue_mail(
-                    db.session,
-                    invitation.email,
-                    _("Invitation til Ledernetværket for udsatte børn og unge"),
-                    render_template(
-                        "email/invitation.txt",
-                        invitation=invitation,
-                        inviter=current_user,
-                        link=link,
-                        days=current_app.config["INVITATION_DAYS"],
-                    ),
-                )
+            emails.queue_invitation(db.session, invitation, current_user, token)
             db.session.commit()
             flash(_("Invitationen er sendt til %(email)s.", email=invitation.email), "success")
             return redirect(url_for("admin.invitations"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -14,11 +12,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from forum import accounts
+from forum import accounts, emails
 from forum.errors import ForumError
 from forum.extensions import db, limiter
 from forum.forms import (
@@ -28,25 +25,15 @@ from forum.forms import (
     ResetPasswordForm,
     add_error,
 )
-from forum.mail import queue_mail
 from forum.timeutil import utcnow
+from forum.urls import local_path
 
 bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None) -> str:
     """Only local paths are followed after login, so a link cannot send members elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-            and "\\" not in target
-        ):
-            return target
-    return url_for("browse.index")
+    return local_path(target) or url_for("browse.index")
 
 
 def _login_limit() -> str:
@@ -119,15 +106,7 @@ def forgot_password():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = accounts.active_user_by_email(db.session, form.email.data)
         if user is not None:
-            token = accounts.password_reset_token(user)
-            link = url_for("auth.reset_password", token=token, _external=True)
-            with force_locale(user.locale):  # the member's language, not the browser's
-                queue_mail(
-                    db.session,
-                    user.email,
-                    _("Nulstil din adgangskode til Ledernetværket"),
-                    render_template("email/password_reset.txt", user=user, link=link),
-                )
+            emails.queue_password_reset(db.session, user)
             db.session.commit()
         flash(
             _("Hvis adressen tilhører et medlem, er der sendt et link til en ny adgangskode."),

@@ -22,16 +22,13 @@ def location(response) -> str:  # type: ignore[no-untyped-def]
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def mailed_link(recipient: str, path: str) -> str:
-    """The local path of the one link to ``path`` in the last mail to ``recipient``."""
-    message = db.session.scalars(
-        select(MailMessage)
-        .where(MailMessage.recipient == recipient)
-        .order_by(MailMessage.id.desc())
-    ).first()
-    assert message is not None, f"no mail to {recipient}"
-    links = re.findall(rf"https?://[^\s]+{re.escape(path)}[^\s]+", message.body)
-    assert len(links) == 1, message.body
+def mailed_link(mailbox, recipient: str, path: str) -> str:  # type: ignore[no-untyped-def]
+    """The local path of the one link to ``path`` in the last mail the SMTP server got."""
+    messages = mailbox.to(recipient)
+    assert messages, f"no mail to {recipient}"
+    body = messages[-1].get_body(("plain",)).get_content()
+    links = re.findall(rf"https?://[^\s]+{re.escape(path)}[^\s]+", body)
+    assert len(links) == 1, body
     return urlsplit(links[0]).path
 
 
@@ -263,7 +260,7 @@ def test_changing_the_password_ends_other_sessions(app, member):
 # -- invitation flow -------------------------------------------------------------------------
 
 
-def test_invitation_flow(client, auth, admin):
+def test_invitation_flow(client, auth, admin, mailbox):
     norddjurs = factories.municipality(db.session, "Norddjurs")
     auth.login(admin)
     response = client.post(
@@ -281,9 +278,11 @@ def test_invitation_flow(client, auth, admin):
     ).get_data(as_text=True)
     message = db.session.scalar(select(MailMessage))
     assert message.recipient == "lise.lund@norddjurs.dk"
-    assert "Anne Admin har inviteret dig" in message.body
-    assert message.sent_at is not None  # MAIL_SERVER is empty: written to the log
-    link = mailed_link("lise.lund@norddjurs.dk", "/invitation/")
+    assert message.sent_at is not None
+    assert "Anne Admin har inviteret dig" not in message.body  # the link is gone once sent
+    (mail,) = mailbox.to("lise.lund@norddjurs.dk")
+    assert "Anne Admin har inviteret dig" in mail.get_body(("plain",)).get_content()
+    link = mailed_link(mailbox, "lise.lund@norddjurs.dk", "/invitation/")
     token = link.rsplit("/", 1)[1]
     invitation = db.session.scalar(select(Invitation))
     assert token not in invitation.token_hash
@@ -360,12 +359,12 @@ def test_accepting_invitation_with_bad_input_keeps_it_open(client, admin, data, 
 # -- password reset flow ---------------------------------------------------------------------
 
 
-def test_password_reset_flow(client, auth, member):
+def test_password_reset_flow(client, auth, member, mailbox):
     db.session.commit()
     response = client.post("/password/forgot", data={"email": member.email.upper()})
     assert location(response) == "/login"
     assert "er der sendt et link" in client.get("/login").get_data(as_text=True)
-    link = mailed_link(member.email, "/password/reset/")
+    link = mailed_link(mailbox, member.email, "/password/reset/")
 
     assert client.get(link).status_code == 200
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -496,3 +495,25 @@ def test_login_session_expires_after_the_lifetime(client, member):
     # A permanent session: the browser drops it after PERMANENT_SESSION_LIFETIME (12 hours).
     assert "Expires=" in cookie
     assert "HttpOnly" in cookie
+
+
+def test_accepting_invitation_with_a_cpr_number_in_the_title_is_refused(client, admin):
+    invitation, token = accounts.create_invitation(
+        db.session,
+        admin,
+        email="ny@kl.dk",
+        role=Role.FACILITATOR,
+        municipality=None,
+        organisation="KL",
+    )
+    db.session.commit()
+    data = {
+        "display_name": "Lise Lund",
+        "job_title": "Konsulent 1205901234",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    }
+    response = client.post(f"/invitation/{token}", data=data)
+    assert response.status_code == 200
+    assert "CPR-nummer (120590-****" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User.id).where(User.email == "ny@kl.dk")) is None
