@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forum import permissions
+from forum import permissions, privacy
 from forum.errors import Invalid, NotAllowed, NotFound
 from forum.models import Invitation, Municipality, Role, User
 from forum.slugs import slugify
@@ -133,6 +133,22 @@ def revoke_invitation(session: Session, user: User, invitation: Invitation) -> N
     session.flush()
 
 
+def check_profile_text(display_name: str, job_title: str) -> None:
+    """Refuse a name or job title holding a likely CPR number (it shows on every post)."""
+    privacy.check_personal_data(display_name, "display_name")
+    privacy.check_personal_data(job_title, "job_title")
+
+
+def update_profile(user: User, *, display_name: str, job_title: str, locale: str) -> None:
+    """Change the member's own name, title and language, checked as every member text is."""
+    display_name = " ".join((display_name or "").split())
+    job_title = (job_title or "").strip()
+    check_profile_text(display_name, job_title)
+    user.display_name = display_name
+    user.job_title = job_title
+    user.locale = locale
+
+
 def accept_invitation(
     session: Session,
     invitation: Invitation,
@@ -147,6 +163,8 @@ def accept_invitation(
     display_name = " ".join((display_name or "").split())
     if len(display_name) < 2:
         raise Invalid(_l("Skriv dit navn."), field="display_name")
+    job_title = (job_title or "").strip()
+    check_profile_text(display_name, job_title)
     existing = session.scalar(select(User).where(User.email == invitation.email))
     if existing is not None and existing.password_hash is not None:
         raise Invalid(_l("Der findes allerede et medlem med denne e-mailadresse."))
@@ -154,7 +172,7 @@ def accept_invitation(
     # An imported, inactive member with this address becomes the real account.
     user = existing or User(email=invitation.email, username=unique_username(session, display_name))
     user.display_name = display_name
-    user.job_title = (job_title or "").strip()
+    user.job_title = job_title
     user.role = invitation.role
     user.municipality = invitation.municipality  # the relationship, so a loaded one is replaced
     user.organisation = invitation.organisation

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forum import accounts, places
+from forum import accounts, places, privacy
 from forum.errors import ForumError
 from forum.models import PinScope, Post, Topic, TopicKind, User
 from forum.timeutil import to_naive_utc, utcnow
@@ -68,11 +68,15 @@ def _author(session: Session, record: dict[str, Any], where: str, report: Import
     elif not organisation:
         raise LineError(f"{where}: 'municipality' (eller 'organisation') mangler")
     name = str(record.get("author_name") or email.split("@")[0]).strip()
+    title = str(record.get("author_title") or "").strip()
+    for key, value in (("author_name", name), ("author_title", title)):
+        if privacy.find_cpr(value):
+            raise LineError(f"{where}: {key!r} ser ud til at indeholde et CPR-nummer")
     user = User(
         email=email,
         username=accounts.unique_username(session, name),
         display_name=name,
-        job_title=str(record.get("author_title") or "").strip(),
+        job_title=title,
         municipality=municipality,
         organisation=organisation,
         active=False,  # imported people become members only when invited

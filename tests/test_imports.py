@@ -365,3 +365,12 @@ def test_bad_line_does_not_undo_earlier_lines_authors(session, known):
     assert report.users_created == 1
     assert session.scalar(select(User).where(User.email == "ny@odense.dk")) is not None
     assert titles(session) == ["Første emne om netværk"]
+
+
+@pytest.mark.parametrize("key", ["author_name", "author_title"])
+def test_author_name_or_title_with_a_cpr_number_skips_the_line(session, known, key):
+    data = record(posts=[post("ny@odense.dk", municipality="Odense", **{key: "Lis 120590-1234"})])
+    report = import_lines(session, [line(data)])
+    [(_, message)] = report.errors
+    assert message.endswith(f"'{key}' ser ud til at indeholde et CPR-nummer")
+    assert session.scalar(select(User.id).where(User.email == "ny@odense.dk")) is None

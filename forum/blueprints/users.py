@@ -8,9 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum.errors import NotFound
+from forum import accounts
+from forum.errors import ForumError, NotFound
 from forum.extensions import db
-from forum.forms import PreferencesForm
+from forum.forms import PreferencesForm, add_error
 from forum.models import Municipality, User
 from forum.topics import topics_query, user_posts_query
 from forum.urls import page_number
@@ -49,10 +50,18 @@ def preferences():  # type: ignore[no-untyped-def]
     """The member's own name, title and language."""
     form = PreferencesForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.display_name = " ".join(form.display_name.data.split())
-        current_user.job_title = (form.job_title.data or "").strip()
-        current_user.locale = form.locale.data
-        db.session.commit()
-        flash(_("Dine indstillinger er gemt."), "success")
-        return redirect(url_for("users.preferences"))
+        try:
+            accounts.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                job_title=form.job_title.data,
+                locale=form.locale.data,
+            )
+        except ForumError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Dine indstillinger er gemt."), "success")
+            return redirect(url_for("users.preferences"))
     return render_template("users/preferences.html", form=form)

@@ -195,3 +195,19 @@ def test_empty_name_error_is_danish(client, auth, member):
     auth.login(member)
     response = client.post("/indstillinger", data={"display_name": "", "locale": "da"})
     assert "Feltet skal udfyldes." in html_of(response)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("display_name", "Mette 120590-1234"), ("job_title", "Teamleder ١٢٠٥٩٠-١٢٣٤")],
+)
+def test_name_and_title_with_a_cpr_number_are_refused_and_kept(client, auth, member, field, value):
+    auth.login(member)
+    data = {"display_name": "Mette Kjær", "job_title": "Teamleder", "locale": "da", field: value}
+    response = client.post("/indstillinger", data=data)
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "CPR-nummer (120590-****" in html
+    assert f'id="{field}-errors"' in html
+    user = db.session.get(User, member.id)
+    assert (user.display_name, user.job_title) == ("Mette Kjær", "Teamleder")
