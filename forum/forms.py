@@ -15,9 +15,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from forum.errors import ForumError
+from forum.urls import MAX_ID
 
 REQUIRED = _l("Feltet skal udfyldes.")
 
@@ -56,6 +57,15 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form: object) -> _DanishMessages:
             return _DanishMessages()
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number from 0 to MAX_ID: every database column takes it (PostgreSQL's integer
+    stops at 2^31-1, SQLite's at 2^63-1), so a huge number is a field error, not a 500."""
+
+    def __init__(self, label: object = None, validators: list | None = None, **kwargs: object):
+        bounds = NumberRange(0, MAX_ID, _l("Skriv et helt tal fra 0 til %(max)d."))
+        super().__init__(label, [*(validators or []), bounds], **kwargs)
 
 
 class LoginForm(Form):
@@ -160,7 +170,7 @@ class ThemeForm(Form):
     name = StringField(_l("Navn"), validators=[DataRequired(REQUIRED), Length(max=120)])
     slug = StringField(_l("Kort navn i adressen"), validators=[Length(max=60)])
     description = TextAreaField(_l("Beskrivelse"), validators=[Length(max=2000)])
-    position = IntegerField(_l("Rækkefølge"), validators=[Optional()])
+    position = BoundedIntegerField(_l("Rækkefølge"), validators=[Optional()])
     is_active = BooleanField(_l("Aktivt (kan vælges til nye emner)"), default=True)
 
 

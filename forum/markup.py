@@ -39,6 +39,7 @@ __all__ = [
     "ALLOWED_URL_SCHEMES",
     "LINK_REL",
     "RENDERER_VERSION",
+    "highlighted",
     "plain_text",
     "quote",
     "render",
@@ -46,7 +47,8 @@ __all__ = [
 
 # Posts cache their rendered HTML together with this number; bump it whenever a change here
 # alters the output for existing sources, so stale caches are re-rendered.
-RENDERER_VERSION: int = 1
+# 2: images from other servers became links (reading a post must not tell them who reads it).
+RENDERER_VERSION: int = 2
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -232,22 +234,50 @@ _CLEANER = nh3.Cleaner(
 
 # nh3 can remove an attribute but not the element carrying it, so an image whose src was
 # refused would survive as a bare <img>.  nh3's serialiser always double-quotes attribute
-# values and escapes '"' inside them, which makes this pattern exact on its output.
-_IMG_TAG = re.compile(r'<img((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*/?>')
+# values and escapes '"' inside them, which makes these patterns exact on its output: a match
+# cannot start inside an attribute value (it would need a '"' that ends the value first).
+_ATTRIBUTES = r'((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)'
+_LINK_OR_IMAGE = re.compile(rf"<a{_ATTRIBUTES}\s*>|</a>|<img{_ATTRIBUTES}\s*/?>")
 _ATTRIBUTE = re.compile(r'([^\s"\'>/=]+)(?:="([^"]*)")?')
 
 
-def _drop_unsourced_image(m: re.Match[str]) -> str:
-    attributes = {name: value for name, value in _ATTRIBUTE.findall(m.group(1))}
-    if attributes.get("src"):
-        return m.group(0)
+def _image(tag: str, attribute_text: str, inside_link: bool) -> str:
+    """An image of this site stays; any other becomes a link to it (or its text in a link)."""
+    attributes = {name: value for name, value in _ATTRIBUTE.findall(attribute_text)}
+    src = attributes.get("src", "")
+    if src.startswith("/"):  # _IMAGE_SRC has refused "//host" and "/\\host"
+        return tag
     # Keep the description visible: "![Organisationsdiagram](http://...)" still says what
     # was there.  Re-escape: attribute serialisation need not escape "<", text must.
-    return html.escape(html.unescape(attributes.get("alt", "")))
+    text = html.escape(html.unescape(attributes.get("alt", "")))
+    if not src or inside_link:  # refused, or a link inside a link: the text alone
+        return text
+    # An image from another server would tell that server who reads the post, and when; a
+    # link goes there only if the member chooses to. src is already escaped for an attribute.
+    label = text or html.escape(html.unescape(src))
+    return f'<a href="{src}" rel="{LINK_REL}">{label}</a>'
+
+
+def _images_in_place(fragment: str) -> str:
+    """Apply _image to every <img> of nh3's output, knowing whether it sits inside a link."""
+    out: list[str] = []
+    depth = last = 0
+    for m in _LINK_OR_IMAGE.finditer(fragment):
+        tag = m.group(0)
+        if tag.startswith("</a"):
+            depth = max(0, depth - 1)
+        elif tag.startswith("<a"):
+            depth += 1
+        else:
+            out.append(fragment[last : m.start()])
+            out.append(_image(tag, m.group(2), depth > 0))
+            last = m.end()
+    out.append(fragment[last:])
+    return "".join(out)
 
 
 def _sanitise(fragment: str) -> str:
-    return _IMG_TAG.sub(_drop_unsourced_image, _CLEANER.clean(fragment))
+    return _images_in_place(_CLEANER.clean(fragment))
 
 
 # --- Public API ------------------------------------------------------------------------------
@@ -481,3 +511,29 @@ def _truncate(text: str, limit: int) -> str:
         if boundary > 0:
             cut = cut[:boundary]
     return cut.rstrip(_TRAILING_PUNCTUATION) + "…"
+
+
+def highlighted(
+    text: str,
+    passages: list[tuple[int, int, list[tuple[int, int]]]],
+    *,
+    between: str = " … ",
+    lead: bool = False,
+    trail: bool = False,
+) -> Markup:
+    """Plain ``text`` as HTML showing only ``passages`` (start, end, marked spans), each
+    marked span in ``<mark>``: every character escaped, no other tag (search snippets)."""
+    parts: list[str] = []
+    for start, end, marks in passages:
+        out, at = [], start
+        for mark_start, mark_end in sorted(marks):
+            mark_start, mark_end = max(mark_start, at), min(mark_end, end)
+            if mark_start >= mark_end:
+                continue
+            out.append(Markup.escape(text[at:mark_start]))
+            out.append(f"<mark>{Markup.escape(text[mark_start:mark_end])}</mark>")
+            at = mark_end
+        out.append(Markup.escape(text[at:end]))
+        parts.append("".join(out))
+    body = between.join(parts)
+    return Markup(("… " if lead else "") + body + (" …" if trail else ""))

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, true
 
-from forum.models import Post, Topic, TopicKind, User
+from forum.models import Post, Role, Topic, TopicKind, User
 
 VIEW = "view"  # a topic or post (or the forum itself, with obj None)
 CREATE_TOPIC = "create_topic"  # obj: the kind of topic (str)
@@ -19,11 +19,14 @@ EDIT = "edit"  # obj: post
 DELETE = "delete"  # obj: post
 RESTORE = "restore"  # obj: post
 VIEW_HISTORY = "view_history"  # obj: post
-MARK_ANSWER = "mark_answer"  # obj: topic
+QUOTE = "quote"  # obj: post (into a reply)
+MARK_ANSWER = "mark_answer"  # obj: topic (mark or clear its answer at all)
+MARK_AS_ANSWER = "mark_as_answer"  # obj: post (this reply may be the answer)
 MODERATE = "moderate"  # obj: topic (pin, lock, move, change kind)
 VIEW_DELETED = "view_deleted"  # obj: None
 INVITE = "invite"  # obj: None
 ADMINISTER = "administer"  # obj: None (users, themes, municipalities)
+DEACTIVATE = "deactivate"  # obj: user
 SEARCH = "search"  # obj: None; the index holds only what every member may see (below)
 
 ACTIONS = (
@@ -34,11 +37,14 @@ ACTIONS = (
     DELETE,
     RESTORE,
     VIEW_HISTORY,
+    QUOTE,
     MARK_ANSWER,
+    MARK_AS_ANSWER,
     MODERATE,
     VIEW_DELETED,
     INVITE,
     ADMINISTER,
+    DEACTIVATE,
     SEARCH,
 )
 
@@ -119,10 +125,28 @@ def _view_history(user: User, post: Post) -> bool:
     return _view(user, post) and (post.author_id == user.id or user.is_moderator)
 
 
+def _quote(user: User, post: Post) -> bool:
+    # Moderators see deleted posts, but what was deleted must not come back inside a reply.
+    return _view(user, post) and not post.is_deleted and not post.topic.is_deleted
+
+
 def _mark_answer(user: User, topic: Topic) -> bool:
     if topic.kind != TopicKind.SPARRING or topic.is_deleted:
         return False
     return topic.author_id == user.id or user.is_moderator
+
+
+def _mark_as_answer(user: User, post: Post) -> bool:
+    # The asker cannot answer their own question: their replies are follow-ups, not answers.
+    topic = post.topic
+    if post.is_first or post.is_deleted or post.author_id == topic.author_id:
+        return False
+    return _mark_answer(user, topic)
+
+
+def _deactivate(user: User, other: User) -> bool:
+    # Not oneself: the last administrator could otherwise lock everyone out.
+    return user.is_admin and other.id != user.id
 
 
 _RULES = {
@@ -133,13 +157,32 @@ _RULES = {
     DELETE: _delete,
     RESTORE: _restore,
     VIEW_HISTORY: _view_history,
+    QUOTE: _quote,
     MARK_ANSWER: _mark_answer,
+    MARK_AS_ANSWER: _mark_as_answer,
     MODERATE: lambda user, obj: user.is_moderator,
     VIEW_DELETED: lambda user, obj: user.is_moderator,
     INVITE: lambda user, obj: user.is_moderator,
     ADMINISTER: lambda user, obj: user.is_admin,
+    DEACTIVATE: _deactivate,
     SEARCH: lambda user, obj: True,
 }
+
+
+def was_editable(user: Any, post: Post) -> bool:
+    """Could ``user`` edit ``post`` but for a lock or deletion (so a refused edit hands the
+    text back rather than saying "not allowed")? Its writer and moderators could."""
+    member = _member(user)
+    return member is not None and (post.author_id == member.id or member.is_moderator)
+
+
+def invitable_roles(user: Any) -> tuple[str, ...]:
+    """The roles ``user`` may invite someone with: administrators only by administrators."""
+    if not can(user, INVITE):
+        return ()
+    if user.is_admin:
+        return tuple(Role.ALL)
+    return (Role.MEMBER, Role.FACILITATOR)
 
 
 def visible_topics(user: Any) -> ColumnElement[bool]:

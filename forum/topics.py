@@ -6,12 +6,14 @@ models and flush. The request commits once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import markup, permissions, privacy
 from forum.errors import Invalid, NotAllowed, NotFound
@@ -50,20 +52,8 @@ def _require(user: User, action: str, obj: object = None) -> None:
 
 
 def check_personal_data(text: str, field: str) -> None:
-    """Refuse text holding a likely CPR number, saying where, without repeating all of it."""
-    found = privacy.find_cpr(text)
-    if found:
-        first = found[0]
-        raise Invalid(
-            _l(
-                "Teksten ser ud til at indeholde et CPR-nummer (%(number)s i linje %(line)d). "
-                "Forummet må ikke rumme personoplysninger om børn og familier: fjern "
-                "nummeret og skriv om praksis, ikke om en konkret sag.",
-                number=privacy.mask(first.text),
-                line=first.line,
-            ),
-            field=field,
-        )
+    """Refuse text holding a likely CPR number; a body is Markdown, so its page is checked too."""
+    privacy.check_personal_data(text, field, markdown=field == "body")
 
 
 def clean_title(title: str) -> str:
@@ -126,11 +116,30 @@ def _set_body(post: Post, body: str) -> None:
     post.html_version = markup.RENDERER_VERSION
 
 
-def ensure_html(posts: list[Post]) -> None:
-    """Re-render posts cached by an older renderer (the caller's commit stores the result)."""
+def ensure_html(posts: Iterable[Post | None]) -> None:
+    """Show posts cached by an older renderer with fresh HTML, without writing anything.
+
+    A page view never writes: the new HTML is set as if it had been loaded, so the session
+    sees no change to flush. ``flask posts rerender`` (or the next edit) stores it.
+    """
     for post in posts:
-        if post.html_version != markup.RENDERER_VERSION:
-            _set_body(post, post.body)
+        if post is not None and post.html_version != markup.RENDERER_VERSION:
+            set_committed_value(post, "html", str(markup.render(post.body)))
+
+
+def rerender_stale(session: Session, batch: int = 500) -> int:
+    """Store fresh HTML for up to ``batch`` posts cached by an older renderer; how many."""
+    stale = session.scalars(
+        select(Post)
+        .where(Post.html_version != markup.RENDERER_VERSION)
+        .order_by(Post.id)
+        .limit(batch)
+    ).all()
+    for post in stale:
+        post.html = str(markup.render(post.body))
+        post.html_version = markup.RENDERER_VERSION
+    session.flush()
+    return len(stale)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -330,6 +339,7 @@ def mark_answer(session: Session, user: User, topic: Topic, post: Post | None) -
     if post is not None:
         if post.topic_id != topic.id or post.is_first or post.is_deleted:
             raise Invalid(_l("Kun et synligt svar i emnet kan markeres som svaret."))
+        _require(user, permissions.MARK_AS_ANSWER, post)  # e.g. not the asker's own reply
         topic.answer_post_id = post.id
     else:
         topic.answer_post_id = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.routing import IntegerConverter
 
@@ -33,3 +34,20 @@ def post_number(value: str) -> int:
     if not 1 <= number <= MAX_ID:
         raise ValueError(value)
     return number
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site that is safe in a Location header, else None.
+
+    Refused: other hosts (``//host``, ``https://…``, ``/\\host``, which browsers read as
+    ``//host``) and control characters, which would split the header (CR/LF) or be dropped by
+    the browser so that ``/\\t/host`` becomes ``//host``.
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -6,8 +6,9 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from forum import permissions as p
+from forum.accounts import create_invitation
 from forum.extensions import db
-from forum.models import Role, TopicKind
+from forum.models import Role, Theme, TopicKind
 from forum.topics import delete_post, set_locked
 from tests import factories
 
@@ -37,12 +38,21 @@ MATRIX = [
     (p.RESTORE, "reply", set()),
     (p.RESTORE, "deleted_reply", {"facilitator", "admin"}),
     (p.VIEW_HISTORY, "reply", {"author", "facilitator", "admin"}),
+    (p.QUOTE, "reply", {"author", "member", "facilitator", "admin"}),
+    (p.QUOTE, "deleted_reply", set()),  # not even moderators, who can see it
+    (p.QUOTE, "deleted_topic_post", set()),
     (p.MARK_ANSWER, "sparring_topic", {"author", "facilitator", "admin"}),
     (p.MARK_ANSWER, "topic", set()),  # not a sparring topic
+    (p.MARK_AS_ANSWER, "sparring_reply", {"author", "facilitator", "admin"}),
+    (p.MARK_AS_ANSWER, "sparring_own_reply", set()),  # the asker's own follow-up
+    (p.MARK_AS_ANSWER, "sparring_opening", set()),
+    (p.MARK_AS_ANSWER, "reply", set()),  # not a sparring topic
     (p.MODERATE, "topic", {"facilitator", "admin"}),
     (p.VIEW_DELETED, None, {"facilitator", "admin"}),
     (p.INVITE, None, {"facilitator", "admin"}),
     (p.ADMINISTER, None, {"admin"}),
+    (p.DEACTIVATE, "author_user", {"admin"}),
+    (p.DEACTIVATE, "admin_user", set()),  # not oneself
     (p.SEARCH, None, {"author", "member", "facilitator", "admin"}),
 ]
 
@@ -68,7 +78,17 @@ def world(app):  # type: ignore[no-untyped-def]
     with_deleted = factories.topic(s, author, replies=1)
     deleted_reply = factories.post(s, with_deleted, 2)
     delete_post(s, author, deleted_reply)
-    sparring = factories.topic(s, author, kind=TopicKind.SPARRING, replies=1)
+    # A colleague's reply (2), then the asker's own follow-up (3).
+    sparring = factories.topic(
+        s, author, kind=TopicKind.SPARRING, replies=2, repliers=[users["member"], author]
+    )
+    invitation, _token = create_invitation(
+        s,
+        users["facilitator"],
+        email="ny@kommune.example",
+        role=Role.FACILITATOR,
+        municipality=None,
+    )
     objects = {
         "topic": topic,
         "reply": factories.post(s, topic, 2),
@@ -78,7 +98,14 @@ def world(app):  # type: ignore[no-untyped-def]
         "locked_reply": factories.post(s, locked, 2),
         "deleted_topic": gone,
         "deleted_reply": deleted_reply,
+        "deleted_topic_post": factories.post(s, gone, 2),
         "sparring_topic": sparring,
+        "sparring_opening": factories.post(s, sparring, 1),
+        "sparring_reply": factories.post(s, sparring, 2),
+        "sparring_own_reply": factories.post(s, sparring, 3),
+        "author_user": author,
+        "admin_user": users["admin"],
+        "invitation": invitation,
     }
     return users, objects
 
@@ -102,63 +129,70 @@ def test_every_action_is_in_the_matrix() -> None:
     assert {action for action, _obj, _allowed in MATRIX} == set(p.ACTIONS)
 
 
-# Over HTTP: what each role gets from each state-changing endpoint and each protected page.
+def test_was_editable_and_invitable_roles(world) -> None:  # type: ignore[no-untyped-def]
+    users, objects = world
+    editable = {role for role in ROLES if p.was_editable(users[role], objects["locked_reply"])}
+    assert editable == {"author", "facilitator", "admin"}
+    assert {role: p.invitable_roles(users[role]) for role in ROLES} == {
+        "anonymous": (),
+        "author": (),
+        "member": (),
+        "facilitator": (Role.MEMBER, Role.FACILITATOR),
+        "admin": (Role.MEMBER, Role.FACILITATOR, Role.ADMIN),
+        "inactive": (),
+    }
+
+
+# Over HTTP: what each role gets from each protected page.
 HTTP = [
-    # (method, url template, {role: expected status})
-    ("GET", "/", {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200}),
-    ("GET", "/t/x/{topic}", {"anonymous": 302, "member": 301, "facilitator": 301, "admin": 301}),
-    ("GET", "/t/x/{gone}", {"anonymous": 302, "member": 404, "facilitator": 301, "admin": 301}),
+    # (url template, {role: expected status})
+    ("/", {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200}),
+    ("/t/x/{topic}", {"anonymous": 302, "member": 301, "facilitator": 301, "admin": 301}),
+    ("/t/x/{gone}", {"anonymous": 302, "member": 404, "facilitator": 301, "admin": 301}),
+    ("/p/{reply}/rediger", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
+    ("/p/{reply}/historik", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
+    ("/admin/", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
     (
-        "GET",
-        "/p/{reply}/rediger",
-        {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200},
-    ),
-    (
-        "GET",
-        "/p/{reply}/historik",
-        {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200},
-    ),
-    (
-        "POST",
-        "/p/{reply}/slet",
-        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
-    ),
-    (
-        "POST",
-        "/p/{deleted}/gendan",
-        {"anonymous": 302, "member": 404, "facilitator": 302, "admin": 302},
-    ),
-    (
-        "POST",
-        "/t/{topic}/moderer/lock",
-        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
-    ),
-    (
-        "POST",
-        "/t/{sparring}/svaret",
-        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
-    ),
-    ("GET", "/admin/", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
-    (
-        "GET",
         "/admin/invitationer",
         {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200},
     ),
-    ("GET", "/admin/slettet", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
-    (
-        "GET",
-        "/admin/medlemmer",
-        {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200},
-    ),
-    ("GET", "/admin/temaer", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
-    ("GET", "/admin/kommuner", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
+    ("/admin/slettet", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
+    ("/admin/medlemmer", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
+    ("/admin/temaer", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
+    ("/admin/kommuner", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
 ]
 
 
-# State-changing forms, with the data they need: {name} placeholders are filled per test.
-FORMS = [
-    # (url template, form data, {role: expected status})
+def _everyone(status: int, **others: int) -> dict[str, int]:
+    """Expected statuses for every role: logged-out visitors (anonymous, and an inactive member
+    whose session ended when deactivated) go to the login page; the rest get ``status``."""
+    return (
+        {"anonymous": 302, "inactive": 302}
+        | dict.fromkeys(("author", "member", "facilitator", "admin"), status)
+        | others
+    )
+
+
+MODERATORS = {"author": 403, "member": 403}
+ADMINS = {"author": 403, "member": 403, "facilitator": 403}
+
+# Every POST route (test_every_post_route_is_in_the_matrix checks), with the data it needs and
+# what each role gets. {name} placeholders are filled per test. "author" wrote every topic and
+# reply below except the sparring topic's reply 2 (by "member"); "member" is any other
+# participant. test_refused_mark_of_own_reply_changes_nothing checks the state after a refusal.
+POSTS = [
+    # (rule, url template, form data, {role: expected status})
+    ("/login", "/login", {"email": "x@kommune.example", "password": "forkert"},
+     _everyone(302, anonymous=200, inactive=200)),  # logged in: on to the front page
+    ("/logout", "/logout", {}, _everyone(302)),
+    ("/invitation/<token>", "/invitation/ugyldig", {"display_name": "X"},
+     _everyone(404, anonymous=404, inactive=404)),
+    ("/password/forgot", "/password/forgot", {"email": "ukendt@kommune.example"},
+     _everyone(302, anonymous=302, inactive=302)),
+    ("/password/reset/<token>", "/password/reset/ugyldig", {"password": "x"},
+     _everyone(404, anonymous=404, inactive=404)),
     (
+        "/ny",
         "/ny",
         {
             "kind": "material",
@@ -167,76 +201,128 @@ FORMS = [
             "title": "Materialer fra mødet",
             "body": "Dagsorden og referat.",
         },
-        # a member gets the form back with an error beside the kind (200), nothing created
-        {"anonymous": 302, "member": 200, "facilitator": 302, "admin": 302},
+        # a participant gets the form back with an error beside the kind, nothing created
+        _everyone(302, author=200, member=200),
     ),
-    (
-        "/t/{locked}/svar",
-        {"body": "Et svar i et låst emne."},
-        {"anonymous": 302, "member": 400, "facilitator": 302, "admin": 302},
-    ),
-    (
-        "/p/{reply}/rediger",
-        {"body": "Rettet tekst", "revision": "1"},
-        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
-    ),
-    (
-        "/t/{topic}/moderer/pin",
-        {"pin-scope": "region"},
-        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
-    ),
-    (
-        "/t/{topic}/moderer/move",
-        {"move-region": "hovedstaden", "move-theme": "adoption"},
-        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
-    ),
-    (
-        "/admin/invitationer",
-        {"email": "ny@kommune.example", "role": "member", "municipality": "{municipality}"},
-        {"anonymous": 302, "member": 403, "facilitator": 302, "admin": 302},
-    ),
-    (
-        "/admin/medlemmer/{author}/deaktiver",
-        {},
-        {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 302},
-    ),
-    (
-        "/admin/temaer/ny",
-        {"name": "Et nyt tema"},
-        {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 302},
-    ),
-]
+    ("/t/<int:topic_id>/svar", "/t/{topic}/svar", {"body": "Et svar til emnet."},
+     _everyone(302)),
+    ("/t/<int:topic_id>/svar", "/t/{locked}/svar", {"body": "Et svar i et låst emne."},
+     _everyone(302, author=400, member=400)),
+    ("/t/<int:topic_id>/svar", "/t/{gone}/svar", {"body": "Et svar i et slettet emne."},
+     _everyone(404, facilitator=400, admin=400)),  # moderators see it; nobody may reply
+    ("/p/<int:post_id>/rediger", "/p/{reply}/rediger", {"body": "Rettet tekst", "revision": "1"},
+     _everyone(302, member=403)),
+    ("/p/<int:post_id>/rediger", "/p/{locked_reply}/rediger", {"body": "Rettet", "revision": "1"},
+     _everyone(302, author=409, member=403)),  # the author gets the text back
+    ("/p/<int:post_id>/slet", "/p/{reply}/slet", {}, _everyone(302, member=403)),
+    ("/p/<int:post_id>/slet", "/p/{opening}/slet", {}, _everyone(302, author=403, member=403)),
+    ("/p/<int:post_id>/gendan", "/p/{deleted}/gendan", {},
+     _everyone(302, author=404, member=404)),  # a member cannot see a deleted reply at all
+    ("/preview", "/preview", {"body": "**fed**"}, _everyone(200)),
+    ("/t/<int:topic_id>/svaret", "/t/{sparring}/svaret", {"post_id": "{sparring_reply}"},
+     _everyone(302, member=403)),
+    # The asker's own reply is never the answer, whoever asks (the template offers no button).
+    ("/t/<int:topic_id>/svaret", "/t/{sparring}/svaret", {"post_id": "{sparring_own_reply}"},
+     _everyone(403)),
+    ("/t/<int:topic_id>/svaret", "/t/{sparring}/svaret", {"post_id": ""},
+     _everyone(302, member=403)),
+    ("/t/<int:topic_id>/moderer/<action>", "/t/{topic}/moderer/lock", {},
+     _everyone(302, **MODERATORS)),
+    ("/t/<int:topic_id>/moderer/<action>", "/t/{topic}/moderer/pin", {"pin-scope": "region"},
+     _everyone(302, **MODERATORS)),
+    ("/t/<int:topic_id>/moderer/<action>", "/t/{topic}/moderer/move",
+     {"move-region": "hovedstaden", "move-theme": "adoption"}, _everyone(302, **MODERATORS)),
+    ("/t/<int:topic_id>/moderer/<action>", "/t/{topic}/moderer/kind", {"kind-kind": "sparring"},
+     _everyone(302, **MODERATORS)),
+    ("/indstillinger", "/indstillinger", {"display_name": "Nyt Navn", "locale": "da"},
+     _everyone(302)),
+    ("/admin/invitationer", "/admin/invitationer",
+     {"email": "ny2@kommune.example", "role": "member", "municipality": "{municipality}"},
+     _everyone(302, **MODERATORS)),
+    ("/admin/invitationer", "/admin/invitationer",
+     {"email": "ny3@kommune.example", "role": "admin", "municipality": "0"},
+     _everyone(302, facilitator=200, **MODERATORS)),  # a facilitator cannot invite an admin
+    ("/admin/invitationer/<int:invitation_id>/tilbagekald",
+     "/admin/invitationer/{invitation}/tilbagekald", {}, _everyone(302, **MODERATORS)),
+    ("/admin/medlemmer/<int:user_id>/<action>", "/admin/medlemmer/{author}/deaktiver", {},
+     _everyone(302, **ADMINS)),
+    ("/admin/medlemmer/<int:user_id>/<action>", "/admin/medlemmer/{author}/rolle",
+     {"u{author}-role": "facilitator"}, _everyone(302, **ADMINS)),
+    ("/admin/temaer/ny", "/admin/temaer/ny", {"name": "Et nyt tema"}, _everyone(302, **ADMINS)),
+    ("/admin/temaer/<int:theme_id>", "/admin/temaer/{theme}", {"name": "Omdøbt tema"},
+     _everyone(302, **ADMINS)),
+    ("/admin/kommuner/ny", "/admin/kommuner/ny", {"name": "Ny Kommune", "region": "{region}"},
+     _everyone(302, **ADMINS)),
+    ("/admin/kommuner/<int:municipality_id>", "/admin/kommuner/{municipality}",
+     {"name": "Vejle Kommune", "region": "{region}"}, _everyone(302, **ADMINS)),
+]  # fmt: skip
 
 
 def _http_cases():  # type: ignore[no-untyped-def]
-    for method, url, expected in HTTP:
+    for url, expected in HTTP:
         for role, status in expected.items():
-            yield pytest.param(method, url, None, role, status, id=f"{method}-{url}-{role}")
-    for url, data, expected in FORMS:
+            yield pytest.param("GET", url, None, role, status, id=f"GET-{url}-{role}")
+    for _rule, url, data, expected in POSTS:
+        assert set(expected) == set(ROLES), url  # every role, for every POST
         for role, status in expected.items():
-            yield pytest.param("POST", url, data, role, status, id=f"POST-{url}-{role}")
+            params = ",".join(f"{k}={v}" for k, v in data.items() if k not in ("body", "title"))
+            yield pytest.param("POST", url, data, role, status, id=f"POST-{url}-{params}-{role}")
+
+
+def test_every_post_route_is_in_the_matrix(app) -> None:  # type: ignore[no-untyped-def]
+    routes = {rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert routes == {rule for rule, _url, _data, _expected in POSTS}
+
+
+def _login(client, auth, users, role):  # type: ignore[no-untyped-def]
+    if role == "anonymous":
+        return
+    user = users[role]
+    if role == "inactive":
+        # Deactivated while logged in: the next request is a logged-out visitor's.
+        user.active = True
+        assert auth.login(user).status_code == 302
+        user.active = False
+        db.session.commit()
+        return
+    assert auth.login(user).status_code == 302
 
 
 @pytest.mark.parametrize(("method", "url", "data", "role", "status"), list(_http_cases()))
 def test_http_matrix(world, client, auth, method, url, data, role, status) -> None:  # type: ignore[no-untyped-def]
     users, objects = world
+    vejle = factories.municipality(db.session, "Vejle")
     ids = {
         "topic": objects["topic"].id,
         "gone": objects["deleted_topic"].id,
         "reply": objects["reply"].id,
+        "opening": objects["opening_post"].id,
         "deleted": objects["deleted_reply"].id,
         "sparring": objects["sparring_topic"].id,
+        "sparring_reply": objects["sparring_reply"].id,
+        "sparring_own_reply": objects["sparring_own_reply"].id,
         "locked": objects["locked_topic"].id,
+        "locked_reply": objects["locked_reply"].id,
         "author": users["author"].id,
-        "municipality": factories.municipality(db.session, "Vejle").id,
+        "invitation": objects["invitation"].id,
+        "theme": db.session.scalar(db.select(Theme.id).where(Theme.slug == "ledelse")),
+        "municipality": vejle.id,
+        "region": vejle.region_id,
     }
-    if role != "anonymous":
-        assert auth.login(users[role]).status_code == 302
-    if data is None and method == "POST":
-        data = {"post_id": str(factories.post(db.session, objects["sparring_topic"], 2).id)}
+    _login(client, auth, users, role)
     if data is not None:
-        data = {key: value.format(**ids) for key, value in data.items()}
+        data = {key.format(**ids): value.format(**ids) for key, value in data.items()}
     response = client.open(url.format(**ids), method=method, data=data)
     assert response.status_code == status
-    if role == "anonymous":
+    if role in ("anonymous", "inactive") and status == 302:
         assert "/login" in response.headers["Location"]
+
+
+def test_refused_mark_of_own_reply_changes_nothing(world, client, auth) -> None:  # type: ignore[no-untyped-def]
+    users, objects = world
+    sparring = objects["sparring_topic"]
+    assert auth.login(users["facilitator"]).status_code == 302
+    own = objects["sparring_own_reply"]
+    assert client.post(f"/t/{sparring.id}/svaret", data={"post_id": own.id}).status_code == 403
+    db.session.refresh(sparring)
+    assert sparring.answer_post_id is None

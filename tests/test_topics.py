@@ -395,7 +395,9 @@ def test_deleting_the_answer_clears_it(session, member, other_member):
 
 
 def test_mark_answer_by_author_and_toggle_off(session, member, other_member):
-    topic = factories.topic(session, member, kind=TopicKind.SPARRING, replies=2)
+    topic = factories.topic(
+        session, member, kind=TopicKind.SPARRING, replies=2, repliers=[other_member]
+    )
     answer = factories.post(session, topic, 3)
 
     domain.mark_answer(session, member, topic, answer)
@@ -406,10 +408,21 @@ def test_mark_answer_by_author_and_toggle_off(session, member, other_member):
     assert topic.answer_post_id is None
 
 
-def test_mark_answer_by_facilitator(session, member, facilitator):
-    topic = factories.topic(session, member, kind=TopicKind.SPARRING, replies=1)
+def test_mark_answer_by_facilitator(session, member, other_member, facilitator):
+    topic = factories.topic(
+        session, member, kind=TopicKind.SPARRING, replies=1, repliers=[other_member]
+    )
     domain.mark_answer(session, facilitator, topic, factories.post(session, topic, 2))
     assert topic.answer_post_id == factories.post(session, topic, 2).id
+
+
+@pytest.mark.parametrize("who", ["member", "facilitator"])
+def test_asker_own_reply_is_never_the_answer(session, member, facilitator, who):
+    topic = factories.topic(session, member, kind=TopicKind.SPARRING, replies=1)
+    own = factories.post(session, topic, 2)  # the asker's follow-up
+    with pytest.raises(NotAllowed):
+        domain.mark_answer(session, {"member": member, "facilitator": facilitator}[who], topic, own)
+    assert topic.answer_post_id is None
 
 
 def test_mark_answer_refused_for_others(session, member, other_member):
@@ -532,8 +545,10 @@ def test_move(session, member, facilitator):
     assert _ids(session, domain.topics_query(member, region=region)) == []
 
 
-def test_change_kind_leaving_sparring_clears_answer(session, member, facilitator):
-    topic = factories.topic(session, member, kind=TopicKind.SPARRING, replies=1)
+def test_change_kind_leaving_sparring_clears_answer(session, member, other_member, facilitator):
+    topic = factories.topic(
+        session, member, kind=TopicKind.SPARRING, replies=1, repliers=[other_member]
+    )
     domain.mark_answer(session, member, topic, factories.post(session, topic, 2))
 
     domain.change_kind(session, facilitator, topic, TopicKind.SPARRING)

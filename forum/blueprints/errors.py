@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from forum.errors import NotAllowed, NotFound
+from forum.extensions import db
 
 MESSAGES = {
     400: (_l("Forkert forespørgsel"), _l("Siden kunne ikke forstå forespørgslen.")),
@@ -31,8 +34,20 @@ def text_kept(message: str, body: str | None, title: str | None = None) -> str:
     return render_template("topics/text_kept.html", message=message, body=body, title=title)
 
 
+def _rollback(always: bool = False) -> None:
+    """End a failed transaction before the page is drawn: the template asks the database (the
+    member's language, their name), and a session whose flush failed answers every question
+    with PendingRollbackError, so the error page itself would fail."""
+    try:
+        if always or not db.session.is_active:
+            db.session.rollback()
+    except Exception:  # the database itself is gone: still show the page, from what is loaded
+        logging.getLogger(__name__).exception("Rolling back before an error page failed")
+
+
 def error_page(code: int, detail: str | None = None) -> tuple[str, int]:
-    """Render the error template for an HTTP status code."""
+    """Render the error template for an HTTP status code (after ending any failed transaction)."""
+    _rollback(always=code >= 500)
     title, text = MESSAGES.get(code, MESSAGES[500])
     return render_template("errors/error.html", code=code, title=title, text=detail or text), code
 

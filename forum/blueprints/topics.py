@@ -16,11 +16,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum import markup, permissions, places
+from forum import markup, permissions, places, privacy
 from forum import topics as domain
 from forum.blueprints.errors import text_kept
 from forum.errors import ForumError, Invalid, NotFound
@@ -69,10 +70,18 @@ def _topic_or_404(topic_id: int) -> Topic:
     return domain.get_topic(db.session, current_user, topic_id)
 
 
-def _preview(form_body: str | None) -> Markup | None:
-    if "preview" in request.form:
-        return markup.render(form_body or "")
-    return None
+def _preview(form: FlaskForm) -> Markup | None:
+    """The rendered body when the member asked for a preview, warning about CPR numbers then too."""
+    if "preview" not in request.form:
+        return None
+    for name in ("title", "body"):
+        field = getattr(form, name, None)
+        if field is None:
+            continue
+        found = privacy.find_cpr(field.data or "", markdown=name == "body")
+        if found:
+            field.errors = [*field.errors, privacy.cpr_message(found[0])]
+    return markup.render(form.body.data or "")
 
 
 def _moderation_forms(topic: Topic) -> dict[str, object]:
@@ -102,9 +111,8 @@ def _render_topic(
     )
     if page > 1 and not pagination.items:
         abort(404)
-    domain.ensure_html(pagination.items)
-    if db.session.dirty:
-        db.session.commit()  # stores posts re-rendered by a newer renderer
+    # Fresh HTML for posts from an older renderer, for this page only: a GET never writes.
+    domain.ensure_html([*pagination.items, topic.answer_post])
     return (
         render_template(
             "topics/show.html",
@@ -123,7 +131,7 @@ def _render_topic(
 def _related(topic: Topic) -> list[Topic]:
     """Up to five topics on the same things, from the search index (none if it fails)."""
     from forum.search import search_index
-    from forum.search.query import related
+    from forum.search.related import related
 
     try:
         return related(db.session, search_index(), current_user, topic)
@@ -150,7 +158,7 @@ def show(slug: str, topic_id: int):  # type: ignore[no-untyped-def]
             quoted = domain.get_post(db.session, current_user, topic, quote_number)
         except NotFound:
             quoted = None
-        if quoted is not None and not quoted.is_deleted:
+        if quoted is not None and permissions.can(current_user, permissions.QUOTE, quoted):
             reply_form.body.data = markup.quote(quoted.body, quoted.author.display_name)
     return _render_topic(topic, request.args.get("page", 1, type=page_number), reply_form)
 
@@ -172,6 +180,7 @@ def history(post_id: int):  # type: ignore[no-untyped-def]
     post = _post_or_404(post_id)
     if not permissions.can(current_user, permissions.VIEW_HISTORY, post):
         abort(403)
+    domain.ensure_html([post])
     return render_template(
         "topics/history.html",
         post=post,
@@ -195,7 +204,7 @@ def new():  # type: ignore[no-untyped-def]
         form.theme.data = request.args.get("tema")
         if form.kind.data == TopicKind.EXPERIENCE:
             form.body.data = domain.EXPERIENCE_TEMPLATE
-    preview = _preview(form.body.data) if request.method == "POST" else None
+    preview = _preview(form) if request.method == "POST" else None
     if request.method == "POST" and preview is None and form.validate_on_submit():
         try:
             topic = domain.create_topic(
@@ -230,13 +239,14 @@ def _home_region_slug() -> str | None:
 def reply(topic_id: int):  # type: ignore[no-untyped-def]
     """Post a reply; on bad input the topic is shown again with the text kept."""
     form = ReplyForm()
-    gone = db.session.get(Topic, topic_id)
-    if gone is not None and not permissions.can(current_user, permissions.VIEW, gone):
-        # Deleted while the member was writing: give the text back rather than a bare 404.
-        message = _("Emnet er blevet slettet, mens du skrev, så dit svar er ikke gemt.")
-        return text_kept(message, form.body.data), 410
-    topic = _topic_or_404(topic_id)
-    preview = _preview(form.body.data)
+    try:
+        topic = _topic_or_404(topic_id)
+    except NotFound:
+        # Perhaps deleted while the member was writing: give the text back. A topic that never
+        # existed gets the very same answer, so the page does not reveal that one was deleted.
+        message = _("Emnet findes ikke (det kan være slettet), så dit svar er ikke gemt.")
+        return text_kept(message, form.body.data), 404
+    preview = _preview(form)
     last_page = max(1, -(-(topic.reply_count + 1) // current_app.config["POSTS_PER_PAGE"]))
     if preview is not None:
         return _render_topic(topic, last_page, form, preview=preview)
@@ -258,12 +268,10 @@ def edit(post_id: int):  # type: ignore[no-untyped-def]
     form = EditPostForm()
     post = db.session.get(Post, post_id)
     # Its writer or a moderator, who could edit it until it was locked or deleted meanwhile.
-    was_editable = post is not None and (
-        post.author_id == current_user.id or current_user.is_moderator
-    )
     if (
         request.method == "POST"
-        and was_editable
+        and post is not None
+        and permissions.was_editable(current_user, post)
         and not permissions.can(current_user, permissions.EDIT, post)
     ):
         # Locked or deleted while the member was editing: hand the text back.
@@ -279,10 +287,10 @@ def edit(post_id: int):  # type: ignore[no-untyped-def]
         form.body.data = post.body
         form.title.data = post.topic.title
         form.revision.data = str(post.revision)
-    preview = _preview(form.body.data) if request.method == "POST" else None
+    preview = _preview(form) if request.method == "POST" else None
     if request.method == "POST" and preview is None and form.validate_on_submit():
         try:
-            base = int(form.revision.data) if (form.revision.data or "").isdigit() else None
+            base = _revision(form.revision.data)
             domain.edit_post(
                 db.session,
                 current_user,
@@ -298,7 +306,16 @@ def edit(post_id: int):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             return redirect(post_url(post) + f"#p{post.number}")
+    domain.ensure_html([post])
     return render_template("topics/edit.html", form=form, post=post, preview=preview)
+
+
+def _revision(raw: str | None) -> int | None:
+    """The revision a form started from; anything but a plausible number counts as none."""
+    try:
+        return post_number(raw or "")
+    except ValueError:  # also "²", which str.isdigit() accepts and int() refuses
+        return None
 
 
 @bp.route("/p/<int:post_id>/slet", methods=["POST"])
@@ -332,7 +349,7 @@ def restore(post_id: int):  # type: ignore[no-untyped-def]
 def quote_source(post_id: int):  # type: ignore[no-untyped-def]
     """A post as a Markdown quote, for the editor to insert without reloading the page."""
     post = _post_or_404(post_id)
-    if post.is_deleted:
+    if not permissions.can(current_user, permissions.QUOTE, post):
         raise NotFound(_("Indlægget findes ikke."))
     text = markup.quote(post.body, post.author.display_name)
     return text, 200, {"Content-Type": "text/plain; charset=utf-8"}
@@ -340,8 +357,16 @@ def quote_source(post_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/preview", methods=["POST"])
 def preview():  # type: ignore[no-untyped-def]
-    """Rendered Markdown for the editor's live preview (the same pipeline as posts)."""
-    return str(markup.render(request.form.get("body", "")[: current_app.config["BODY_MAX_LENGTH"]]))
+    """Rendered Markdown for the editor's live preview, led by a warning about a CPR number."""
+    body = request.form.get("body", "")[: current_app.config["BODY_MAX_LENGTH"]]
+    rendered = markup.render(body)
+    found = privacy.find_cpr(body, markdown=True)
+    if found:
+        warning = Markup('<p class="field-errors" role="alert">{}</p>').format(
+            privacy.cpr_message(found[0])
+        )
+        return str(warning + rendered)
+    return str(rendered)
 
 
 # -- answers and moderation ------------------------------------------------------------------

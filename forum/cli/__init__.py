@@ -1,4 +1,4 @@
-"""`flask` commands, one module per group: content, accounts, mail, search."""
+"""`flask` commands, one module per group: content, accounts, mail, posts, search."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from forum.cli._helpers import database_needed
 from forum.cli.accounts import create_admin_command
 from forum.cli.content import demo_command, generate_command, import_command
 from forum.cli.mail import mail_group
+from forum.cli.posts import posts_group
 from forum.cli.search import search_group
 
 __all__ = ["database_needed", "register"]
@@ -20,4 +21,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(generate_command)
     app.cli.add_command(import_command)
     app.cli.add_command(mail_group)
+    app.cli.add_command(posts_group)
     app.cli.add_command(search_group)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -230,9 +231,9 @@ def test_reply_to_topic_deleted_while_writing(
 
     response = client.post(f"/t/{topic.id}/svar", data={"body": "Mit lange svar\nmed to linjer"})
 
-    assert response.status_code == 410
+    assert response.status_code == 404
     html = response.get_data(True)
-    assert "Emnet er blevet slettet, mens du skrev" in html
+    assert "Emnet findes ikke (det kan være slettet), så dit svar er ikke gemt." in html
     assert re.search(r'<textarea id="kept"[^>]*>Mit lange svar\nmed to linjer</textarea>', html)
     assert _count(Post) == 3
 
@@ -240,6 +241,18 @@ def test_reply_to_topic_deleted_while_writing(
 def test_reply_to_missing_topic(client, auth, member):
     auth.login(member)
     assert client.post("/t/9999/svar", data={"body": "Hej"}).status_code == 404
+
+
+def test_reply_to_deleted_and_to_missing_topic_look_the_same(
+    client, auth, session, topic, facilitator, other_member
+):
+    # The difference would tell a member that a topic they cannot see once existed.
+    domain.delete_post(session, facilitator, factories.post(session, topic, 1))
+    auth.login(other_member)
+    deleted = client.post(f"/t/{topic.id}/svar", data={"body": "Hej"})
+    missing = client.post(f"/t/{topic.id + 1000}/svar", data={"body": "Hej"})
+    assert deleted.status_code == missing.status_code == 404
+    assert deleted.get_data(True) == missing.get_data(True)
 
 
 def test_quote_prefills_reply(client, auth, topic, member):
@@ -651,9 +664,8 @@ def test_pin_with_date(client, auth, topic, facilitator):
     assert "Emnet er fastgjort." in html
     assert topic.pin_scope == PinScope.REGION
     # "Until and including" the Danish date: the end of that day in Copenhagen, stored as UTC.
-    assert topic.pinned_until.date() == day
-    assert topic.pinned_until.hour in (21, 22)
-    assert (topic.pinned_until.minute, topic.pinned_until.second) == (59, 59)
+    end = datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo("Europe/Copenhagen"))
+    assert topic.pinned_until == end.astimezone(UTC).replace(tzinfo=None)
     assert "Fastgjort: Regionen til" in html
 
 
@@ -799,3 +811,37 @@ def test_new_topic_shows_title_and_body_errors_together(client, auth, member):
     assert "Skriv en titel på mindst 5 tegn." in html
     assert "CPR-nummer" in html
     assert "Barnets CPR er 120590-1234" in html  # the text stays in the form
+
+
+# -- the CPR guard speaks in the preview too -------------------------------------------------
+
+CPR_TYPED = "Barnet har CPR 120590&#8209;1234, se sagen."
+
+
+def test_reply_preview_warns_about_a_cpr_number_and_keeps_the_text(client, auth, topic, member):
+    auth.login(member)
+    body = "Hun har nummer **120590**-1234 i sagen"
+    response = client.post(f"/t/{topic.id}/svar", data={"body": body, "preview": "1"})
+    assert response.status_code == 200
+    html = response.get_data(True)
+    assert "ser ud til at indeholde et CPR-nummer (120590-****" in html
+    assert "Forhåndsvisning</h3>" in html
+    assert _textarea(html) == body
+    assert topic.reply_count == 2
+
+
+def test_new_topic_preview_warns_about_a_cpr_number_in_the_title(client, auth, member):
+    auth.login(member)
+    response = client.post("/ny", data={**VALID, "title": "Om 1205901234", "preview": "1"})
+    assert response.status_code == 200
+    assert "CPR-nummer (120590-****" in response.get_data(True)
+
+
+def test_live_preview_warns_about_a_cpr_number(client, auth, member):
+    auth.login(member)
+    html = client.post("/preview", data={"body": CPR_TYPED}).get_data(True)
+    assert 'role="alert"' in html
+    assert "CPR-nummer (120590-****" in html
+    assert "1234" not in html.split("</p>", 1)[0]  # the warning masks the serial
+    clean = client.post("/preview", data={"body": "Ring på 12 34 56 78"}).get_data(True)
+    assert "CPR" not in clean
