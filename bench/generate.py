@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,9 +19,12 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
+# Run as a script from the source checkout: the generator lives in bench/, beside the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.generator import generate
 from forum import create_app
 from forum.extensions import db
-from forum.generate import generate
 from forum.models import Post
 
 RESULTS = Path(__file__).parent / "results"

@@ -1,17 +1,21 @@
-"""Tests for forum.generate: benchmark content that is consistent, varied and never personal."""
+"""Tests for bench.generator and `flask generate`: consistent, varied, never personal content."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forum.generate import GenerateResult, generate
-from forum.generate import writer as generate_writer
+from bench import generator
+from bench.generator import GenerateResult, generate
+from bench.generator import writer as generate_writer
+from forum.cli import content
 from forum.markup import RENDERER_VERSION, render
 from forum.models import Municipality, PinScope, Post, Region, Role, Theme, Topic, TopicKind, User
 from forum.privacy import find_cpr
@@ -237,3 +241,33 @@ def test_nothing_to_do_and_bad_arguments(session):
         _run(session, posts_per_topic=0)
     with pytest.raises(ValueError):
         _run(session, topics=-1)
+
+
+def test_the_generator_is_benchmark_tooling_outside_the_package():
+    # The wheel ships the package only; the generator must not be part of it.
+    assert importlib.util.find_spec("forum.generate") is None
+    assert (
+        Path(generator.__file__).resolve().parent
+        == content.source_checkout() / "bench" / "generator"
+    )
+
+
+def test_flask_generate_runs_from_the_source_checkout(runner, session):
+    result = runner.invoke(args=["generate", "--topics", "3", "--posts-per-topic", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Generated 3 topics, 6 posts" in result.output
+    assert session.scalar(select(func.count(Post.id))) == 6
+
+
+def test_flask_generate_without_a_source_checkout_says_so_in_one_line(
+    runner, session, tmp_path, monkeypatch
+):
+    # An installed wheel: the directory above the package holds no bench/generator.
+    monkeypatch.setattr(content, "source_checkout", lambda: tmp_path)
+    result = runner.invoke(args=["generate", "--topics", "3"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: flask generate needs a source checkout of the forum (bench/generator is not "
+        "part of the installed package)."
+    ]
+    assert session.scalar(select(func.count(Post.id))) == 0

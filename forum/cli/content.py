@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
+from types import ModuleType
 
 import click
 from flask.cli import with_appcontext
@@ -43,6 +46,27 @@ def demo_command(if_empty: bool) -> None:
                 click.echo(f"  {account.email:<22} {account.role}")
 
 
+def source_checkout() -> Path:
+    """The directory the ``forum`` package sits in: the checkout's root when run from source."""
+    return Path(__file__).resolve().parent.parent.parent
+
+
+def load_generator(root: Path) -> ModuleType:
+    """Import the benchmark generator from ``root``/bench/generator, or fail with one line."""
+    # The generator is benchmark tooling, kept out of the wheel; an installed forum has only
+    # site-packages above its package, and no bench/ there.
+    if not (root / "bench" / "generator" / "__init__.py").is_file():
+        raise click.ClickException(
+            "flask generate needs a source checkout of the forum (bench/generator is not "
+            "part of the installed package)."
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from bench import generator
+
+    return generator
+
+
 @click.command("generate")
 @click.option("--topics", type=click.IntRange(1), default=1000, show_default=True)
 @click.option("--posts-per-topic", type=click.IntRange(1), default=10, show_default=True)
@@ -51,7 +75,7 @@ def demo_command(if_empty: bool) -> None:
 @database_needed
 def generate_command(topics: int, posts_per_topic: int, seed: int) -> None:
     """Fill the database with realistic Danish benchmark content."""
-    from forum.generate import generate
+    generate = load_generator(source_checkout()).generate
 
     started = time.perf_counter()
     with click.progressbar(length=topics, label="Generating topics") as bar:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from forum.generate.vocabulary import (
+from bench.generator.vocabulary import (
     ANBRINGELSE,
     ANBRINGELSESSAG,
     ANSWERS,

@@ -10,14 +10,16 @@ headings of experience posts.
 Speed matters more than in the rest of the code: 100,000 posts must take well under five
 minutes on SQLite and PostgreSQL. So rows go in through Core ``executemany`` inserts with
 primary keys assigned here (no ORM objects, no RETURNING), and posts are assembled from
-Markdown blocks whose HTML is rendered once and reused (see ``forum.generate.writer``).
+Markdown blocks whose HTML is rendered once and reused (see ``bench.generator.writer``).
 
 Generated members have no password (they cannot log in) and an e-mail address under the
 reserved ``.invalid`` domain, so no mail can ever reach a real person. No text ever holds a
 CPR-shaped number: the phrases contain no long digit runs, and every body is checked.
 
 This module writes the rows; the words are in ``vocabulary``, the composing of titles and
-bodies in ``writer``, and the random shares and post times in ``draws``.
+bodies in ``writer``, and the random shares and post times in ``draws``. It lives in bench/, not
+in the ``forum`` package: the wheel serves members and ships none of it, and ``flask generate``
+imports it from a source checkout.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from forum.generate.draws import Deck, new_region_deck, spread
-from forum.generate.vocabulary import (
+from bench.generator.draws import Deck, new_region_deck, spread
+from bench.generator.vocabulary import (
     FACILITATOR_TITLES,
     FEMALE_NAMES,
     LAST_NAMES,
@@ -44,7 +46,7 @@ from forum.generate.vocabulary import (
     REGIONAL_MEETINGS,
     THEME_WORDS,
 )
-from forum.generate.writer import Voice, Writer, generic_words, lower_first
+from bench.generator.writer import Voice, Writer, generic_words, lower_first
 from forum.markup import RENDERER_VERSION
 from forum.models import Municipality, PinScope, Post, Region, Role, Theme, Topic, TopicKind, User
 from forum.slugs import slugify

@@ -2,7 +2,7 @@
 vocabulary of each theme and the sentence templates of titles and posts.
 
 Pure data. The templates' slots (``{subject}``, ``{terms_def}``, ``{muni}`` ...) are filled in
-by ``forum.generate.writer``. No phrase holds a long digit run, so no text can look like a CPR
+by ``bench.generator.writer``. No phrase holds a long digit run, so no text can look like a CPR
 number.
 """
 
