@@ -17,16 +17,13 @@ while tuning; the published figures come from a fresh run). Writes bench/results
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import os
 import random
 import re
 import resource
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,19 +37,16 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._common import PASSWORD, RESULTS, Client, free_port, percentiles, serve
 from bench.generate import machine
+from bench.generator import generate
+from bench.generator.vocabulary import THEME_WORDS
 from forum import accounts, create_app
 from forum.extensions import db
-from forum.generate import generate
-from forum.generate.vocabulary import THEME_WORDS
 from forum.models import Post, Region, Role, User
 from forum.search import search_index
 from forum.search.analysis import fold
 from forum.search.query import Places, search
-
-RESULTS = Path(__file__).parent / "results"
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "bench-password-not-secret-1"
 
 # What members type besides the themes' own words: plain words, some rare, some misspelt,
 # some not in the content at all (a search that finds nothing must be fast too).
@@ -134,18 +128,6 @@ def queries(count: int, seed: int = 7) -> list[str]:
     return found
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    cuts = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {
-        "n": len(ordered),
-        "p50_ms": round(cuts[49] * 1000, 1),
-        "p95_ms": round(cuts[94] * 1000, 1),
-        "max_ms": round(ordered[-1] * 1000, 1),
-        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
-    }
-
-
 def measure(
     ask: Callable[[str], int], texts: list[str], warm_up: list[str]
 ) -> tuple[list[float], list[int]]:
@@ -171,61 +153,6 @@ def report(texts: list[str], seconds: list[float], totals: list[int]) -> dict[st
             {"query": text, "ms": round(s * 1000, 1), "topics": total} for s, text, total in slowest
         ],
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Client:
-    """A logged-in member's browser, as far as /search needs one."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def get(self, path: str) -> tuple[int, str]:
-        with self.opener.open(self.base + path, timeout=60) as response:
-            return response.status, response.read().decode()
-
-    def login(self, email: str, password: str) -> None:
-        _, page = self.get("/login")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-        if token is None:
-            raise SystemExit("bench: no CSRF token on the login page")
-        data = urllib.parse.urlencode(
-            {"csrf_token": token.group(1), "email": email, "password": password}
-        ).encode()
-        with self.opener.open(self.base + "/login", data=data, timeout=60) as response:
-            if "/login" in response.geturl():
-                raise SystemExit("bench: logging in failed")
-
-
-def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers=1",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("bench: gunicorn did not start")
 
 
 def main() -> None:

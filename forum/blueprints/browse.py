@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from forum import places
 from forum.extensions import db
+from forum.lists import TopicCounts, TopicPage, topic_counts, topic_page
 from forum.models import Region, Theme
-from forum.topics import topics_query
 from forum.urls import page_number
 
 bp = Blueprint("browse", __name__)
@@ -18,9 +18,17 @@ def _page() -> int:
     return request.args.get("page", 1, type=page_number)
 
 
-def _paginate(stmt):  # type: ignore[no-untyped-def]
-    return db.paginate(
-        stmt, page=_page(), per_page=current_app.config["TOPICS_PER_PAGE"], error_out=False
+def _topic_page(
+    region: Region | None = None, theme: Theme | None = None, counts: TopicCounts | None = None
+) -> TopicPage:
+    return topic_page(
+        db.session,
+        current_user,
+        region=region,
+        theme=theme,
+        page=_page(),
+        per_page=current_app.config["TOPICS_PER_PAGE"],
+        counts=counts,
     )
 
 
@@ -37,13 +45,16 @@ def latest():  # type: ignore[no-untyped-def]
 
 
 def _latest(front_page: bool):  # type: ignore[no-untyped-def]
-    pagination = _paginate(topics_query(current_user))
+    # One set of counts (cached until topics change) serves the sidebar and the pagination.
+    counts = topic_counts(db.session, current_user)
+    regions = places.regions(db.session)
+    themes = places.active_themes(db.session)
     return render_template(
         "browse/index.html",
-        pagination=pagination,
+        pagination=_topic_page(counts=counts),
         front_page=front_page,
-        region_counts=places.region_topic_counts(db.session, current_user),
-        theme_counts=places.theme_topic_counts(db.session, current_user),
+        region_counts=[(r, counts.by_region.get(r.id, 0)) for r in regions],
+        theme_counts=[(t, counts.by_theme.get(t.id, 0)) for t in themes],
     )
 
 
@@ -66,7 +77,7 @@ def theme(slug: str):  # type: ignore[no-untyped-def]
 
 
 def _place_list(region: Region | None, theme: Theme | None, *, theme_first: bool):  # type: ignore[no-untyped-def]
-    pagination = _paginate(topics_query(current_user, region=region, theme=theme))
+    pagination = _topic_page(region, theme)
     return render_template(
         "browse/list.html",
         pagination=pagination,

@@ -379,3 +379,22 @@ def test_statement_count_does_not_grow_with_data(
 
     print(f"{page} as {viewer}: {small} statements on small data, {large} on large data")
     assert large == small, "\n".join(large_statements)
+
+
+@pytest.mark.parametrize("url", ["/", "/latest", "/region/midtjylland?tema=familiepleje"])
+def test_lists_count_once_per_change(app, client, auth, session, count_queries, member, url):
+    """The sidebar's and the pagination's counts come from counts kept until topics change:
+    no GROUP BY and no count over all topics on a view when nothing changed."""
+    app.config["TOPICS_PER_PAGE"] = 1
+    for n in range(3):
+        _topic(session, member, f"Emne nummer {n}", n, region="midtjylland", theme="familiepleje")
+    auth.login(member)
+    _, statements = _count_statements(app, client, count_queries, url)
+    counting = [s for s in statements if "GROUP BY" in s.upper() or "count(" in s.lower()]
+    assert counting == [], counting
+    # ... and a new topic is counted on the next view (three pages become four).
+    _topic(session, member, "Et nyt emne her", 9, region="midtjylland", theme="familiepleje")
+    db.session.commit()
+    with app.app_context():
+        html = client.get(url).get_data(True)
+    assert re.search(r'href="[^"]*page=4"', html), html

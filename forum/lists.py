@@ -1,0 +1,215 @@
+"""Topic lists for browsing: a page of topics (pinned ones fetched apart) and cached counts.
+
+A list page makes a constant number of cheap statements whatever the volume: the pinned topics
+of the list (few) in one query, the page of the other topics walking the ``(region_id,
+last_posted_at)`` or ``(last_posted_at)`` index in another, and the totals (the sidebar's
+counts and the pagination's) from one small ``GROUP BY`` that is computed once per change of
+the data, not once per view.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from forum import permissions
+from forum.models import PinScope, Region, SearchOutboxEntry, Theme, Topic, User
+from forum.timeutil import utcnow
+
+# The cache is also recomputed after this many seconds, whatever the generation says: it bounds
+# how long a change that bypasses the ORM (a bulk import) or a reused outbox id on SQLite
+# (after pruning) can go unseen. Counts a minute old are harmless in a sidebar.
+COUNTS_MAX_AGE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class TopicCounts:
+    """Visible topics per (region, theme) pair, with the sums per region, per theme and overall."""
+
+    by_pair: dict[tuple[int, int], int] = field(default_factory=dict)
+    by_region: dict[int, int] = field(default_factory=dict)
+    by_theme: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+
+    def of(self, region: Region | None, theme: Theme | None) -> int:
+        """The number of visible topics in a list narrowed to region and/or theme."""
+        if region is not None and theme is not None:
+            return self.by_pair.get((region.id, theme.id), 0)
+        if region is not None:
+            return self.by_region.get(region.id, 0)
+        if theme is not None:
+            return self.by_theme.get(theme.id, 0)
+        return self.total
+
+
+def _generation(session: Session) -> int:
+    # Every change to a topic that moves a count (a new topic, a soft delete or restore, a move
+    # to another region or theme) appends a row to search_outbox in its own transaction, and
+    # ids only grow: the highest id is a "topics changed" number that every worker and every
+    # node reads from the database they share, with one look-up in the primary key.
+    return session.scalar(select(func.max(SearchOutboxEntry.id))) or 0
+
+
+def _count(session: Session, user: Any) -> TopicCounts:
+    stmt = (
+        select(Topic.region_id, Topic.theme_id, func.count(Topic.id))
+        .where(permissions.visible_topics(user))
+        .group_by(Topic.region_id, Topic.theme_id)
+    )
+    by_pair: dict[tuple[int, int], int] = {}
+    by_region: dict[int, int] = {}
+    by_theme: dict[int, int] = {}
+    for region_id, theme_id, n in session.execute(stmt):
+        by_pair[(region_id, theme_id)] = n
+        by_region[region_id] = by_region.get(region_id, 0) + n
+        by_theme[theme_id] = by_theme.get(theme_id, 0) + n
+    return TopicCounts(by_pair, by_region, by_theme, sum(by_pair.values()))
+
+
+def topic_counts(session: Session, user: Any) -> TopicCounts:
+    """Visible topic counts, recounted only when topics changed (or the cache is a minute old).
+
+    The cache lives on the app (one per worker process, so several workers and nodes each keep
+    their own), keyed by the SQL of the visibility filter: today every member sees the same
+    topics; should the policy ever depend on the member, each filter gets its own entry.
+    """
+    # The generation is read before counting: a change committed in between is then counted
+    # now and recounted once more on the next view, never missed.
+    generation = _generation(session)
+    key = str(permissions.visible_topics(user))
+    cache: dict[str, tuple[int, float, TopicCounts]] = current_app.extensions.setdefault(
+        "forum.topic_counts", {}
+    )
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] == generation and now - hit[1] < COUNTS_MAX_AGE_SECONDS:
+        return hit[2]
+    counts = _count(session, user)
+    cache[key] = (generation, now, counts)
+    return counts
+
+
+def _list_filters(user: Any, region: Region | None, theme: Theme | None) -> tuple[list, list[str]]:
+    where = [permissions.visible_topics(user)]
+    scopes = [PinScope.GLOBAL]
+    if region is not None:
+        where.append(Topic.region_id == region.id)
+        scopes.append(PinScope.REGION)
+    if theme is not None:
+        where.append(Topic.theme_id == theme.id)
+        scopes.append(PinScope.THEME)
+    return where, scopes
+
+
+def _load_rows(session: Session, topics: list[Topic]) -> list[object]:
+    # What a list row shows beyond the topic, for the pinned and the other topics at once, in a
+    # constant number of statements: all regions and themes (small tables) and the page's
+    # authors with their municipalities. The rows' many-to-one attributes then resolve from
+    # the session's identity map, without a query each. The identity map holds objects weakly,
+    # so the caller keeps the returned list for as long as the rows are shown.
+    if not topics:
+        return []
+    return [
+        *session.scalars(select(Region)),
+        *session.scalars(select(Theme)),
+        *session.scalars(
+            select(User)
+            .where(User.id.in_({t.author_id for t in topics}))
+            .options(selectinload(User.municipality))
+        ),
+    ]
+
+
+def pinned_topics_query(
+    user: Any, *, region: Region | None = None, theme: Theme | None = None
+) -> Select:
+    """The topics pinned for this list (global pins on every list), in no particular order."""
+    where, scopes = _list_filters(user, region, theme)
+    now = utcnow()
+    pinned = and_(
+        Topic.pin_scope.in_(scopes),
+        or_(Topic.pinned_until.is_(None), Topic.pinned_until > now),
+    )
+    # No ORDER BY: the few pinned topics are sorted in Python (TopicPage). Ordered in SQL,
+    # SQLite walks the whole last_posted_at index and looks every topic up (twice the time
+    # of a plain scan). A partial index on pinned topics would make this a look-up.
+    return select(Topic).where(*where, pinned)
+
+
+def unpinned_topics_query(
+    user: Any,
+    *,
+    region: Region | None = None,
+    theme: Theme | None = None,
+    leave_out: list[int] | None = None,
+) -> Select:
+    """The list's topics by last activity, without those in ``leave_out`` (the pinned ones).
+
+    Ordered by (last_posted_at, id) only, so that the database walks the (region_id,
+    last_posted_at) index (or the last_posted_at one) backwards and stops after the page.
+    """
+    where, _ = _list_filters(user, region, theme)
+    if leave_out:
+        where.append(Topic.id.not_in(leave_out))
+    return select(Topic).where(*where).order_by(Topic.last_posted_at.desc(), Topic.id.desc())
+
+
+class TopicPage(Pagination):
+    """A page of a topic list: the pinned topics first, then the others by last activity."""
+
+    def _query_items(self) -> list[Any]:
+        session: Session = self._query_args["session"]
+        pinned: list[Topic] = sorted(
+            session.scalars(self._query_args["pinned"]),
+            key=lambda t: (t.last_posted_at, t.id),
+            reverse=True,
+        )
+        start = self._query_offset
+        shown = pinned[start : start + self.per_page]
+        wanted = self.per_page - len(shown)
+        rest: list[Topic] = []
+        if wanted:
+            stmt = unpinned_topics_query(
+                self._query_args["user"],
+                region=self._query_args["region"],
+                theme=self._query_args["theme"],
+                leave_out=[t.id for t in pinned],
+            )
+            offset = max(0, start - len(pinned))
+            rest = list(session.scalars(stmt.limit(wanted).offset(offset)))
+        self._loaded = _load_rows(session, shown + rest)
+        return shown + rest
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"])
+
+
+def topic_page(
+    session: Session,
+    user: Any,
+    *,
+    region: Region | None = None,
+    theme: Theme | None = None,
+    page: int,
+    per_page: int,
+    counts: TopicCounts | None = None,
+) -> TopicPage:
+    """One page of the list of visible topics, narrowed to a region and/or a theme."""
+    counts = counts or topic_counts(session, user)
+    return TopicPage(
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        session=session,
+        user=user,
+        region=region,
+        theme=theme,
+        pinned=pinned_topics_query(user, region=region, theme=theme),
+        total=counts.of(region, theme),
+    )
