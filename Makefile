@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench bench-search clean
+.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench bench-search bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,10 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed package-lock.json
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# axe-core for the browser tests' accessibility checks (package-lock.json pins it).
+	if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; else echo "npm not found: the e2e accessibility checks will skip (fail under CI=true)"; fi
 	touch $@
 
 install: $(VENV)/.installed translations
@@ -45,14 +47,16 @@ test: install-test
 	$(BIN)/python -m pytest
 
 ## The search tests again on whoosh3, Whoosh's maintained successor (same `import whoosh`),
-## in a venv of their own, so that switching engines stays a one-line change.
+## in a venv of their own, so that switching engines stays a one-line change. Pinned: the
+## search fast path (forum/search/engine/internals.py) is tested on exactly this version.
 W3VENV ?= .venv-whoosh3
+WHOOSH3_VERSION ?= 3.54.0
 $(W3VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(W3VENV)
 	$(W3VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(W3VENV)/bin/python -m pip install --quiet -e '.[test]'
 	$(W3VENV)/bin/python -m pip uninstall --quiet --yes whoosh-reloaded
-	$(W3VENV)/bin/python -m pip install --quiet whoosh3
+	$(W3VENV)/bin/python -m pip install --quiet whoosh3==$(WHOOSH3_VERSION)
 	touch $@
 
 test-whoosh3: $(W3VENV)/.installed translations
@@ -69,10 +73,20 @@ format: install-test
 
 bench: install
 	$(BIN)/python bench/generate.py
+	$(MAKE) bench-pages
 
 ## Search over 100,000 generated posts: rebuild rate, index size, p50/p95 (engine and HTTP).
 bench-search: install
 	$(BIN)/python bench/search.py
 
+## The pages members read most over HTTP at 100,000 posts: p50/p95 each (budget p95 < 25 ms).
+bench-pages: install
+	$(BIN)/python bench/pages.py
+
+## Build the sdist and wheel, install the wheel into a clean venv, upgrade a new database, serve.
+.PHONY: wheel-check
+wheel-check: install-test
+	BUILD_PYTHON=$(abspath $(BIN))/python PYTHON=$(PYTHON) bash .ci/wheel-check
+
 clean:
-	rm -rf $(VENV) $(W3VENV) instance/*.db* instance/search-index .pytest_cache
+	rm -rf $(VENV) $(W3VENV) instance/*.db* instance/search-index .pytest_cache build dist

@@ -19,16 +19,26 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from forum.config import DEV_SECRET_KEY, Config
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+# A wheel carries templates/, static/, migrations/ and translations/ inside the package (setup.py
+# copies them in at build time); a source checkout keeps them beside it, where they are edited.
+INSTALLED = (PACKAGE / "templates").is_dir()
+
+
+def shipped(name: str) -> Path:
+    """Where the directory ``name`` (templates, static, migrations, translations) is."""
+    return (PACKAGE if INSTALLED else ROOT) / name
 
 
 def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, error pages, commands."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        template_folder=str(shipped("templates")),
+        static_folder=str(shipped("static")),
+        # Installed, Flask's own default (<prefix>/var/forum-instance), never site-packages.
+        instance_path=None if INSTALLED else str(ROOT / "instance"),
     )
     configure(app, config)
     register_extensions(app)
@@ -51,7 +61,7 @@ def configure(app: Flask, config: type | Mapping[str, Any] | None) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'forum.db'}"
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(shipped("translations"))
     if app.config["ENV"] == "production":
         if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
             raise RuntimeError(
@@ -90,7 +100,7 @@ def register_extensions(app: Flask) -> None:
     from forum.i18n import select_locale, select_timezone
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(shipped("migrations")))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
@@ -156,12 +166,16 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Any) -> Any:
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
+        hsts = int(app.config["HSTS_SECONDS"])
+        if app.config["ENV"] == "production" and hsts > 0:
+            # Only production is behind https; a laptop on http must not pin itself to https.
+            response.headers["Strict-Transport-Security"] = f"max-age={hsts}; includeSubDomains"
         if request.endpoint != "static" and current_user.is_authenticated:
             # Member-only pages must not be kept by shared caches.
             response.headers.setdefault("Cache-Control", "private, no-store")

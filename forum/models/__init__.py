@@ -2,7 +2,7 @@
 
 from forum.models.mail import MailMessage
 from forum.models.places import Municipality, Region, Theme
-from forum.models.search import SearchOutboxEntry
+from forum.models.search import SearchFailure, SearchOutboxEntry
 from forum.models.topics import PinScope, Post, PostRevision, Topic, TopicKind
 from forum.models.users import Invitation, Role, User
 from forum.timeutil import utcnow
@@ -16,6 +16,7 @@ __all__ = [
     "PostRevision",
     "Region",
     "Role",
+    "SearchFailure",
     "SearchOutboxEntry",
     "Theme",
     "Topic",

@@ -6,6 +6,25 @@
   var csrf = document.querySelector('meta[name="csrf-token"]');
   csrf = csrf ? csrf.getAttribute("content") : "";
 
+  // A link to a folded <details> (the menu's "Regioner og temaer" goes to #omraader) opens it.
+  function openTarget() {
+    var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (target && target.tagName === "DETAILS") target.open = true;
+  }
+  openTarget();
+  window.addEventListener("hashchange", openTarget);
+
+  // A form that came back with an error: focus its first error. (autofocus does this without
+  // JavaScript, but browsers skip autofocus when the URL's fragment, such as #svar, names an
+  // element, and that fragment is what brings the form into view.)
+  // Done after load: scrolling to the fragment would otherwise take the focus back.
+  window.addEventListener("load", function () {
+    var firstError = document.querySelector('[aria-invalid="true"], .form-errors');
+    if (firstError && (document.activeElement === document.body || !document.activeElement)) {
+      window.setTimeout(function () { firstError.focus(); }, 0);
+    }
+  });
+
   // Ask before deleting.
   document.addEventListener("submit", function (event) {
     var form = event.target;
