@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum.config import DEV_SECRET_KEY, Config
-from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
+from forum.extensions import babel, csrf, db, login_manager, migrate
 
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
@@ -96,14 +96,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extension objects of forum.extensions."""
-    from forum import models, search  # noqa: F401  (models registers the tables)
+    from forum import models, search, throttle  # noqa: F401  (models registers the tables)
     from forum.i18n import select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(shipped("migrations")))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    limiter.init_app(app)
+    throttle.init_app(app)
     login_manager.init_app(app)
     search.init_app(app)
     login_manager.login_view = "auth.login"
@@ -111,17 +111,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
-        from forum.models import User
+    def load_user(login_id: str) -> Any:
+        from forum import logins
 
-        ident, _, version = user_id.partition(".")
-        if not ident.isdigit() or not version.isdigit():
-            return None
-        user = db.session.get(User, int(ident))
-        # A changed password or a deactivation bumps session_version: old sessions end.
-        if user is None or not user.active or user.session_version != int(version):
-            return None
-        return user
+        return logins.load(db.session, login_id)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -189,6 +182,12 @@ def register_request_hooks(app: Flask) -> None:
             values.extend(request.form.values())
         if any("\x00" in value for value in values):
             abort(400)
+
+    @app.after_request
+    def record_login_seen(response: Any) -> Any:
+        from forum import logins
+
+        return logins.schedule_touch(app, response)
 
     @app.after_request
     def send_queued_mail(response: Any) -> Any:

@@ -10,10 +10,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forum import permissions, privacy
+from forum import logins, permissions, privacy
 from forum.errors import Invalid, NotAllowed, NotFound
 from forum.models import Invitation, Municipality, Role, User
 from forum.slugs import slugify
@@ -50,11 +50,12 @@ def check_password_strength(password: str, field: str = "password") -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password hash and end the user's other sessions."""
+    """Store a new password hash and end every login of the user (they log in with it anew)."""
     check_password_strength(password)
     user.password_hash = generate_password_hash(password)
-    # A new, unflushed User has no column defaults yet (session_version is None).
-    user.session_version = (user.session_version or 0) + 1
+    session = object_session(user)
+    if session is not None:
+        logins.end_all(session, user)
 
 
 def unique_username(session: Session, name: str) -> str:
@@ -91,7 +92,7 @@ def create_invitation(
     email = normalise_email(email)
     if role not in Role.ALL:
         raise Invalid(_l("Vælg en rolle fra listen."), field="role")
-    if role == Role.ADMIN and not inviter.is_admin:
+    if role not in permissions.invitable_roles(inviter):
         raise Invalid(_l("Kun administratorer kan invitere administratorer."), field="role")
     if role == Role.MEMBER and municipality is None:
         raise Invalid(_l("Vælg deltagerens kommune."), field="municipality")
@@ -241,11 +242,11 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> None:
     """Deactivate (logs the member out everywhere) or reactivate a member."""
     if not permissions.can(admin, permissions.ADMINISTER):
         raise NotAllowed(_l("Det har du ikke adgang til."))
-    if user.id == admin.id and not active:
+    if not active and not permissions.can(admin, permissions.DEACTIVATE, user):
         raise Invalid(_l("Du kan ikke deaktivere dig selv."))
     if active and user.password_hash is None:
         raise Invalid(_l("Medlemmet har ingen adgangskode endnu: send en invitation i stedet."))
     user.active = active
     if not active:
-        user.session_version += 1
+        logins.end_all(session, user)
     session.flush()

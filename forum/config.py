@@ -38,9 +38,19 @@ class Config:
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
     PROXY_FIX_HOPS = 0
 
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Where login and reset attempts are counted: "database" (shared by every worker and node
+    # on this database) or a redis:// URI. Limits as the `limits` library writes them.
+    RATELIMIT_STORAGE_URI = "database"
+    RATELIMIT_KEY_PREFIX = "forum"
     RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Per e-mail typed: the guard against guessing one member's password.
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    # Per address, failures only, and high: a whole municipality may share one address.
+    LOGIN_LIMIT_PER_IP = "100 per 15 minutes"
+    RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+    RESET_LIMIT_PER_IP = "30 per hour"
+    # A login's last-seen time (shown in the member's settings) moves at most this often.
+    LOGIN_TOUCH_SECONDS = 300
 
     INVITATION_DAYS = 14
     PASSWORD_RESET_HOURS = 2

@@ -19,7 +19,7 @@ from sqlalchemy import event, text
 
 from forum import create_app
 from forum.config import TestConfig
-from forum.extensions import db, limiter
+from forum.extensions import db
 from forum.models import Role, User
 from forum.reference import insert_reference_data
 from tests import factories
@@ -143,11 +143,8 @@ def admin(app: Flask) -> User:
 
 
 @pytest.fixture
-def make_app(app, database_url, monkeypatch):  # type: ignore[no-untyped-def]
+def make_app(app, database_url):  # type: ignore[no-untyped-def]
     """Another app on the same (already reset) database, with some settings changed."""
-    monkeypatch.setattr(
-        limiter, "enabled", limiter.enabled
-    )  # the limiter object is shared by all apps
     created = []
 
     def make(**extra):  # type: ignore[no-untyped-def]

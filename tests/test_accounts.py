@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from forum import accounts
+from forum import accounts, logins
 from forum.errors import Invalid, NotAllowed, NotFound
-from forum.models import Invitation, Role, User
+from forum.models import Invitation, LoginSession, Role, User
 from forum.timeutil import utcnow
 from tests import factories
 
@@ -359,25 +359,30 @@ def test_active_user_by_email(session, member):
 # -- set_password ----------------------------------------------------------------------------
 
 
-def test_set_password_stores_hash_and_bumps_session_version(session, member):
-    before = member.session_version
-    old_id = member.get_id()
+def _logins(session, user):
+    return session.scalar(select(func.count()).where(LoginSession.user_id == user.id))
+
+
+def test_set_password_stores_hash_and_ends_every_session(session, member, other_member):
+    for _ in range(2):
+        logins.start(session, member, remember=False)
+    logins.start(session, other_member, remember=True)
     accounts.set_password(member, NEW_PASSWORD)
     session.flush()
-    assert member.session_version == before + 1
-    assert member.get_id() != old_id
+    assert _logins(session, member) == 0
+    assert _logins(session, other_member) == 1
     assert NEW_PASSWORD not in member.password_hash
     assert accounts.authenticate(session, member.email, NEW_PASSWORD) is member
     assert accounts.authenticate(session, member.email, factories.PASSWORD) is None
 
 
 def test_set_password_refuses_short_password(session, member):
-    before = member.session_version
+    logins.start(session, member, remember=False)
     with pytest.raises(Invalid) as excinfo:
         accounts.set_password(member, "kort")
     assert excinfo.value.field == "password"
     assert "12" in str(excinfo.value.message)
-    assert member.session_version == before
+    assert _logins(session, member) == 1
     assert accounts.authenticate(session, member.email, factories.PASSWORD) is member
 
 
@@ -420,10 +425,10 @@ def test_non_admin_cannot_set_role_or_active(request, session, other_member, who
 
 
 def test_deactivate_ends_sessions_and_reactivate(session, admin, member):
-    before = member.session_version
+    logins.start(session, member, remember=True)
     accounts.set_active(session, admin, member, False)
     assert not member.active
-    assert member.session_version == before + 1
+    assert _logins(session, member) == 0
     assert accounts.authenticate(session, member.email, factories.PASSWORD) is None
     accounts.set_active(session, admin, member, True)
     assert member.active

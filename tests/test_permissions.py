@@ -236,6 +236,11 @@ POSTS = [
      _everyone(302, **MODERATORS)),
     ("/indstillinger", "/indstillinger", {"display_name": "Nyt Navn", "locale": "da"},
      _everyone(302)),
+    # Another member's login, or none: nobody's to end (the owner's case: test_logins.py).
+    ("/indstillinger/sessioner/<int:login_session_id>/log-ud",
+     "/indstillinger/sessioner/999999/log-ud", {}, _everyone(404, anonymous=302, inactive=302)),
+    ("/indstillinger/sessioner/log-ud-andre", "/indstillinger/sessioner/log-ud-andre", {},
+     _everyone(302)),
     ("/admin/invitationer", "/admin/invitationer",
      {"email": "ny2@kommune.example", "role": "member", "municipality": "{municipality}"},
      _everyone(302, **MODERATORS)),

@@ -156,7 +156,6 @@ def _make_people(
                 "organisation": "" if is_member else rng.choice(ORGANISATIONS),
                 "locale": "da",
                 "active": True,
-                "session_version": 1,
                 "created_at": created + timedelta(minutes=n),
             }
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -15,9 +14,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from forum import accounts, emails
+from forum import accounts, emails, logins, throttle
 from forum.errors import ForumError
-from forum.extensions import db, limiter
+from forum.extensions import db
 from forum.forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
@@ -36,35 +35,55 @@ def safe_next(target: str | None) -> str:
     return local_path(target) or url_for("browse.index")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _start_session(user, *, remember: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Log ``user`` in on this browser with a new login row."""
+    logout_user()
+    session.clear()  # a new session at login: nothing planted before it survives
+    # Ends after PERMANENT_SESSION_LIFETIME without activity, not only when the browser
+    # closes: shared municipal laptops often stay open for days.
+    session.permanent = True
+    logins.start(db.session, user, remember=remember, user_agent=logins.user_agent())
+    login_user(user, remember=remember)
+    user.last_seen_at = utcnow()
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():  # type: ignore[no-untyped-def]
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        limits = throttle.current()
+        email = accounts.normalise_email(form.email.data)
+        address = request.remote_addr or ""
+        if not limits.login_attempt(email, address):
+            form.password.errors = [
+                _(
+                    "For mange forsøg på at logge ind. Vent et kvarter, eller få et link til "
+                    "en ny adgangskode."
+                )
+            ]
+            return render_template("auth/login.html", form=form), 429
+        user = accounts.authenticate(db.session, email, form.password.data)
         if user is not None:
-            session.clear()  # a new session at login: nothing planted before it survives
-            # Ends after PERMANENT_SESSION_LIFETIME without activity, not only when the browser
-            # closes: shared municipal laptops often stay open for days.
-            session.permanent = True
-            login_user(user, remember=form.remember.data)
-            user.last_seen_at = utcnow()
+            limits.login_succeeded(email)
+            _start_session(user, remember=bool(form.remember.data))
             db.session.commit()
             return redirect(safe_next(request.args.get("next")))
+        limits.login_failed(address)
         form.password.errors = [_("Forkert e-mail eller adgangskode.")]
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
-    """Log out (a POST, so that no link or image can log a member out)."""
+    """Log out (a POST, so that no link or image can log a member out): the login row goes,
+    so a copied session or remember-me cookie stops working too."""
+    login_session_id = logins.current_id()
+    if login_session_id is not None:
+        logins.end(db.session, current_user, login_session_id)
+        db.session.commit()
     logout_user()
     flash(_("Du er logget ud."), "info")
     return redirect(url_for("auth.login"))
@@ -88,23 +107,23 @@ def accept_invitation(token: str):  # type: ignore[no-untyped-def]
             db.session.rollback()
             add_error(form, exc)
         else:
+            _start_session(user)
             db.session.commit()
-            logout_user()
-            session.clear()
-            session.permanent = True
-            login_user(user)
             flash(_("Velkommen til netværket, %(name)s.", name=user.display_name), "success")
             return redirect(url_for("browse.index"))
     return render_template("auth/accept.html", form=form, invitation=invitation)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def forgot_password():  # type: ignore[no-untyped-def]
     """Ask for a password-reset link by e-mail (the answer is the same for unknown addresses)."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = accounts.active_user_by_email(db.session, form.email.data)
+        email = accounts.normalise_email(form.email.data)
+        if not throttle.current().reset_request(email, request.remote_addr or ""):
+            form.email.errors = [_("Der er bedt om mange links på kort tid. Prøv igen om en time.")]
+            return render_template("auth/forgot.html", form=form), 429
+        user = accounts.active_user_by_email(db.session, email)
         if user is not None:
             emails.queue_password_reset(db.session, user)
             db.session.commit()
@@ -128,6 +147,8 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
             add_error(form, exc)
         else:
             db.session.commit()
+            # A locked account logs in with its new password at once.
+            throttle.current().unlock(user.email)
             flash(_("Din adgangskode er skiftet. Log ind med den nye."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum import accounts
+from forum import accounts, logins
 from forum.errors import ForumError, NotFound
 from forum.extensions import db
 from forum.forms import PreferencesForm, add_error
@@ -64,4 +64,32 @@ def preferences():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Dine indstillinger er gemt."), "success")
             return redirect(url_for("users.preferences"))
-    return render_template("users/preferences.html", form=form)
+    return render_template(
+        "users/preferences.html",
+        form=form,
+        login_sessions=logins.active(db.session, current_user),
+        this_session=logins.current_id(),
+    )
+
+
+@bp.route("/indstillinger/sessioner/<int:login_session_id>/log-ud", methods=["POST"])
+def end_session(login_session_id: int):  # type: ignore[no-untyped-def]
+    """Log out one of the member's own sessions (another device, or this one)."""
+    if not logins.end(db.session, current_user, login_session_id):
+        raise NotFound(_("Sessionen findes ikke (den er måske allerede logget ud)."))
+    db.session.commit()
+    if login_session_id == logins.current_id():
+        logout_user()
+        flash(_("Du er logget ud."), "info")
+        return redirect(url_for("auth.login"))
+    flash(_("Sessionen er logget ud."), "success")
+    return redirect(url_for("users.preferences", _anchor="sessioner"))
+
+
+@bp.route("/indstillinger/sessioner/log-ud-andre", methods=["POST"])
+def end_other_sessions():  # type: ignore[no-untyped-def]
+    """Log out everywhere but here (a lost phone, a shared laptop left logged in)."""
+    ended = logins.end_others(db.session, current_user, keep=logins.current_id())
+    db.session.commit()
+    flash(_("Du er logget ud alle andre steder (%(count)d).", count=ended), "success")
+    return redirect(url_for("users.preferences", _anchor="sessioner"))

@@ -1,5 +1,6 @@
 """Typed models, one module per area. Importing this package registers every table."""
 
+from forum.models.logins import LoginSession, ThrottleHit
 from forum.models.mail import MailMessage
 from forum.models.places import Municipality, Region, Theme
 from forum.models.search import SearchFailure, SearchOutboxEntry
@@ -9,6 +10,7 @@ from forum.timeutil import utcnow
 
 __all__ = [
     "Invitation",
+    "LoginSession",
     "MailMessage",
     "Municipality",
     "PinScope",
@@ -19,6 +21,7 @@ __all__ = [
     "SearchFailure",
     "SearchOutboxEntry",
     "Theme",
+    "ThrottleHit",
     "Topic",
     "TopicKind",
     "User",

@@ -40,8 +40,6 @@ class User(UserMixin, db.Model):
     organisation: Mapped[str] = mapped_column(String(120), default="")
     locale: Mapped[str] = mapped_column(String(5), default="da")
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change and deactivation: every existing session then ends.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
 
@@ -67,8 +65,12 @@ class User(UserMixin, db.Model):
             return self.municipality.name
         return self.organisation
 
-    def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+    # The login this request came with ("<session id>:<secret>"), set by forum.logins: what
+    # Flask-Login stores in the session and the remember cookie.
+    login_id = None
+
+    def get_id(self) -> str | None:
+        return self.login_id
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
