@@ -96,6 +96,7 @@ def create_invitation(
         raise Invalid(_l("Kun administratorer kan invitere administratorer."), field="role")
     if role == Role.MEMBER and municipality is None:
         raise Invalid(_l("Vælg deltagerens kommune."), field="municipality")
+    privacy.check_personal_data(organisation, "organisation")
     # An imported member (no password yet) can be invited: accepting turns them into the account.
     existing = select(User.id).where(User.email == email, User.password_hash.is_not(None))
     if session.scalar(existing) is not None:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forum import permissions
+from forum import permissions, privacy
 from forum.errors import Invalid, NotAllowed, NotFound
 from forum.models import Municipality, Region, Theme, Topic
 from forum.slugs import slugify
@@ -39,10 +39,12 @@ def municipality_by_name(session: Session, name: str) -> Municipality | None:
     cleaned = name.strip()
     for suffix in (" kommune", " Kommune"):
         cleaned = cleaned.removesuffix(suffix)
+    # The slug too: SQLite's lower() leaves Æ, Ø and Å as they are ("Ærø" is "aeroe").
     return session.scalar(
         select(Municipality).where(
             (func.lower(Municipality.name) == cleaned.lower())
             | (Municipality.slug == cleaned.lower())
+            | (Municipality.slug == slugify(cleaned))
         )
     )
 
@@ -99,6 +101,8 @@ def save_theme(
     name = " ".join((name or "").split())
     if len(name) < 2:
         raise Invalid(_l("Skriv temaets navn."), field="name")
+    privacy.check_personal_data(name, "name")
+    privacy.check_personal_data(description, "description")
     slug = slugify(slug or name, max_length=60)
     clash = session.scalar(select(Theme).where(Theme.slug == slug))
     if clash is not None and clash is not theme:
@@ -126,6 +130,7 @@ def save_municipality(
     name = " ".join((name or "").split())
     if len(name) < 2:
         raise Invalid(_l("Skriv kommunens navn."), field="name")
+    privacy.check_personal_data(name, "name")
     slug = slugify(name, max_length=60)
     clash = session.scalar(
         select(Municipality).where((Municipality.slug == slug) | (Municipality.name == name))

@@ -366,7 +366,8 @@ def check_personal_data(text: str, field: str, *, markdown: bool = False) -> Non
     """Refuse member-written text holding a likely CPR number, saying where (``Invalid``).
 
     Every field a member writes goes through here: titles, posts (``markdown=True`` also checks
-    the rendered page), display names, job titles and imported author names.
+    the rendered page), display names, job titles, imported author names, and what
+    administrators write: theme names and descriptions, municipality names, organisations.
     """
     # Imported here: find_cpr's other callers (file extraction) need neither.
     from forum.errors import Invalid

@@ -20,11 +20,16 @@ NEW_PASSWORD = "et-helt-nyt-kodeord"
 
 
 def invite(  # type: ignore[no-untyped-def]
-    session, inviter, email="ny.leder@norddjurs.dk", role=Role.MEMBER, municipality="Norddjurs"
+    session,
+    inviter,
+    email="ny.leder@norddjurs.dk",
+    role=Role.MEMBER,
+    municipality="Norddjurs",
+    organisation="",
 ):
     place = factories.municipality(session, municipality) if municipality else None
     return accounts.create_invitation(
-        session, inviter, email=email, role=role, municipality=place, organisation=""
+        session, inviter, email=email, role=role, municipality=place, organisation=organisation
     )
 
 
@@ -123,8 +128,10 @@ def test_member_cannot_invite(session, member):
         ({"role": Role.MEMBER, "municipality": None}, "municipality"),
         ({"role": "superuser"}, "role"),
         ({"role": ""}, "role"),
+        ({"role": Role.FACILITATOR, "municipality": None, "organisation": "KL 120590-1234"},
+         "organisation"),
     ],
-)
+)  # fmt: skip
 def test_create_invitation_validation(session, admin, kwargs, field):
     with pytest.raises(Invalid) as excinfo:
         invite(session, admin, **kwargs)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from forum import places
 from forum.errors import Invalid, NotAllowed, NotFound
+from forum.models import Region
 from forum.topics import delete_post
 from tests import factories
 
@@ -18,6 +20,12 @@ def test_municipality_by_name_forgives_case_and_suffix(session, name) -> None:  
     assert found is not None
     assert found.name == "Norddjurs"
     assert found.region.slug == "midtjylland"
+
+
+@pytest.mark.parametrize("name", ["Ærø", "ÆRØ", "Ærø Kommune", "Aeroe"])
+def test_municipality_by_name_with_a_danish_capital(session, name) -> None:  # type: ignore[no-untyped-def]
+    # SQLite's lower() leaves Æ as it is: the name alone would miss "Ærø" typed with a capital.
+    assert places.municipality_by_name(session, name).name == "Ærø"
 
 
 def test_municipality_by_slug_and_unknown(session) -> None:  # type: ignore[no-untyped-def]
@@ -106,3 +114,25 @@ def test_save_municipality_refuses_duplicates(session, admin) -> None:  # type: 
         places.save_municipality(session, admin, None, name="Køge", region=region)
     added = places.save_municipality(session, admin, None, name="Christiansø", region=region)
     assert added.slug == "christiansoe"
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        ("name", {"name": "Tema 120590-1234"}),
+        ("description", {"name": "Et tema", "description": "Som i sagen om 1205901234."}),
+    ],
+)
+def test_theme_texts_with_a_cpr_number_are_refused(session, admin, field, values) -> None:  # type: ignore[no-untyped-def]
+    settings = {"slug": "", "description": "", "position": None, "is_active": True} | values
+    with pytest.raises(Invalid) as caught:
+        places.save_theme(session, admin, None, **settings)
+    assert caught.value.field == field
+    assert "CPR-nummer" in str(caught.value.message)
+
+
+def test_a_municipality_name_with_a_cpr_number_is_refused(session, admin) -> None:  # type: ignore[no-untyped-def]
+    region = session.scalar(select(Region).limit(1))
+    with pytest.raises(Invalid) as caught:
+        places.save_municipality(session, admin, None, name="Kommune 120590-1234", region=region)
+    assert caught.value.field == "name"
