@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from forum import permissions, privacy
 from forum.errors import Invalid, NotAllowed, NotFound
-from forum.models import Municipality, Region, Theme, Topic
+from forum.models import Municipality, Region, Theme
 from forum.slugs import slugify
 
 
@@ -59,29 +57,6 @@ def active_themes(session: Session) -> list[Theme]:
     return list(
         session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.position, Theme.name))
     )
-
-
-def region_topic_counts(session: Session, user: object) -> list[tuple[Region, int]]:
-    """Every region with its number of visible topics."""
-    counts = _topic_counts(session, user, Topic.region_id)
-    return [(region, counts.get(region.id, 0)) for region in regions(session)]
-
-
-def theme_topic_counts(session: Session, user: object) -> list[tuple[Theme, int]]:
-    """Every active theme with its number of visible topics."""
-    counts = _topic_counts(session, user, Topic.theme_id)
-    return [(theme, counts.get(theme.id, 0)) for theme in active_themes(session)]
-
-
-def _topic_counts(session: Session, user: object, column: Any) -> dict[int, int]:
-    # Grouping the topics table alone lets the database count from the (place, time) index
-    # instead of joining every topic to its region or theme first.
-    stmt = (
-        select(column, func.count(Topic.id))
-        .where(permissions.visible_topics(user))
-        .group_by(column)
-    )
-    return {place_id: n for place_id, n in session.execute(stmt)}
 
 
 def save_theme(
