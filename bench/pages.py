@@ -85,7 +85,7 @@ def prepare(work: Path, topics: int, posts_per_topic: int, reuse: bool) -> dict[
         member = session.scalars(
             select(User).where(User.role == Role.MEMBER).order_by(User.id).limit(1)
         ).one()
-        accounts.set_password(member, PASSWORD)
+        accounts.set_password(session, member, PASSWORD)
         session.commit()
         found["email"] = member.email
         found["posts"] = session.scalar(select(func.count(Post.id)))

@@ -203,7 +203,7 @@ def main() -> None:
         member = session.scalars(
             select(User).where(User.role == Role.MEMBER).order_by(User.id).limit(1)
         ).one()
-        accounts.set_password(member, PASSWORD)
+        accounts.set_password(session, member, PASSWORD)
         session.commit()
         email = member.email
         regions = list(session.scalars(select(Region.slug).order_by(Region.id)))

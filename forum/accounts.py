@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum import logins, permissions, privacy
@@ -49,13 +49,11 @@ def check_password_strength(password: str, field: str = "password") -> None:
         )
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str) -> None:
     """Store a new password hash and end every login of the user (they log in with it anew)."""
     check_password_strength(password)
     user.password_hash = generate_password_hash(password)
-    session = object_session(user)
-    if session is not None:
-        logins.end_all(session, user)
+    logins.end_all(session, user)
 
 
 def unique_username(session: Session, name: str) -> str:
@@ -179,7 +177,7 @@ def accept_invitation(
     user.municipality = invitation.municipality  # the relationship, so a loaded one is replaced
     user.organisation = invitation.organisation
     user.active = True
-    set_password(user, password)
+    set_password(session, user, password)
     session.add(user)
     session.flush()
     invitation.accepted_at = utcnow()

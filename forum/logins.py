@@ -22,6 +22,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from flask_login import current_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
@@ -112,6 +113,8 @@ def load(session: Session, login_id: str) -> User | None:
 
 def current_id() -> int | None:
     """The row id of this request's login, if it has one."""
+    if not current_user.is_authenticated:  # also loads the login, if not yet done
+        return None
     return g.get("login_session_id")
 
 
@@ -152,6 +155,7 @@ def active(session: Session, user: User) -> list[LoginSession]:
 
 
 def user_agent() -> str:
+    """This request's User-Agent header, cut to what is looked at."""
     return request.headers.get("User-Agent", "")[:USER_AGENT_MAX]
 
 

@@ -319,7 +319,7 @@ def test_reset_token_follows_configured_hours(app, session, member, clock):
 def test_reset_token_works_once(session, member):
     token = accounts.password_reset_token(member)
     user = accounts.user_for_reset_token(session, token)
-    accounts.set_password(user, NEW_PASSWORD)
+    accounts.set_password(session, user, NEW_PASSWORD)
     session.flush()
     with pytest.raises(NotFound):
         accounts.user_for_reset_token(session, token)
@@ -374,7 +374,7 @@ def test_set_password_stores_hash_and_ends_every_session(session, member, other_
     for _ in range(2):
         logins.start(session, member, remember=False)
     logins.start(session, other_member, remember=True)
-    accounts.set_password(member, NEW_PASSWORD)
+    accounts.set_password(session, member, NEW_PASSWORD)
     session.flush()
     assert _logins(session, member) == 0
     assert _logins(session, other_member) == 1
@@ -386,7 +386,7 @@ def test_set_password_stores_hash_and_ends_every_session(session, member, other_
 def test_set_password_refuses_short_password(session, member):
     logins.start(session, member, remember=False)
     with pytest.raises(Invalid) as excinfo:
-        accounts.set_password(member, "kort")
+        accounts.set_password(session, member, "kort")
     assert excinfo.value.field == "password"
     assert "12" in str(excinfo.value.message)
     assert _logins(session, member) == 1

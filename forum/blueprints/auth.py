@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -24,6 +26,7 @@ from forum.forms import (
     ResetPasswordForm,
     add_error,
 )
+from forum.models import User
 from forum.timeutil import utcnow
 from forum.urls import local_path
 
@@ -35,8 +38,10 @@ def safe_next(target: str | None) -> str:
     return local_path(target) or url_for("browse.index")
 
 
-def _start_session(user, *, remember: bool = False) -> None:  # type: ignore[no-untyped-def]
-    """Log ``user`` in on this browser with a new login row."""
+def _start_session(user: User, *, remember: bool = False) -> None:
+    """Log ``user`` in on this browser with a new login row (ending any login it had)."""
+    if logins.current_id() is not None:
+        logins.end(db.session, current_user, logins.current_id())
     logout_user()
     session.clear()  # a new session at login: nothing planted before it survives
     # Ends after PERMANENT_SESSION_LIFETIME without activity, not only when the browser
@@ -57,7 +62,8 @@ def login():  # type: ignore[no-untyped-def]
         limits = throttle.current()
         email = accounts.normalise_email(form.email.data)
         address = request.remote_addr or ""
-        if not limits.login_attempt(email, address):
+        device = request.cookies.get(throttle.DEVICE_COOKIE)
+        if not limits.login_attempt(email, address, device):
             form.password.errors = [
                 _(
                     "For mange forsøg på at logge ind. Vent et kvarter, eller få et link til "
@@ -67,13 +73,27 @@ def login():  # type: ignore[no-untyped-def]
             return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(db.session, email, form.password.data)
         if user is not None:
-            limits.login_succeeded(email)
+            limits.unlock(email, device)
             _start_session(user, remember=bool(form.remember.data))
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")))
-        limits.login_failed(address)
+            response = redirect(safe_next(request.args.get("next")))
+            _remember_device(response, limits.device_cookie(email, device))
+            return response
+        limits.login_failed(address, device, email)
         form.password.errors = [_("Forkert e-mail eller adgangskode.")]
     return render_template("auth/login.html", form=form)
+
+
+def _remember_device(response: Response, value: str) -> None:
+    # Not a login: it only lets this browser's attempts at this account count on their own.
+    response.set_cookie(
+        throttle.DEVICE_COOKIE,
+        value,
+        max_age=throttle.DEVICE_DAYS * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -142,7 +162,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(user, form.password.data)
+            accounts.set_password(db.session, user, form.password.data)
         except ForumError as exc:
             add_error(form, exc)
         else:

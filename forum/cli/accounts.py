@@ -34,7 +34,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         role=Role.ADMIN,
     )
     try:
-        accounts.set_password(user, password)
+        accounts.set_password(db.session, user, password)
     except Invalid as exc:
         raise click.ClickException(str(exc.message)) from None
     db.session.add(user)

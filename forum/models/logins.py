@@ -34,6 +34,16 @@ class LoginSession(db.Model):
 
     user: Mapped[User] = relationship()
 
+    @property
+    def browser_name(self) -> str:
+        """The browser's name, or "" where the parser knew none ("Other")."""
+        return "" if self.browser == "Other" else self.browser
+
+    @property
+    def system_name(self) -> str:
+        """The operating system's name, or "" where the parser knew none."""
+        return "" if self.system == "Other" else self.system
+
     def __repr__(self) -> str:
         return f"<LoginSession {self.id} user={self.user_id}>"
 

@@ -247,7 +247,7 @@ def test_changing_the_password_ends_other_sessions(app, member):
     for client in (laptop, phone):
         client.post("/login", data={"email": member.email, "password": factories.PASSWORD})
         assert client.get("/").status_code == 200
-    accounts.set_password(member, NEW_PASSWORD)
+    accounts.set_password(db.session, member, NEW_PASSWORD)
     db.session.commit()
     for client in (laptop, phone):
         assert location(client.get("/")).startswith("/login")
