@@ -105,24 +105,26 @@ def claim(session: Session, claimant: str, limit: int) -> list[_Outgoing]:
     """Claim up to ``limit`` sendable messages for ``claimant`` and commit the claim."""
     now = utcnow()
     # PostgreSQL: rows another sender is claiming right now are skipped, not waited for.
-    # SQLite renders no FOR UPDATE; its one writer at a time makes the UPDATE atomic, and the
-    # conditions are checked again on the row being updated.
-    candidates = (
+    # MATERIALIZED makes the pick run once: as `id IN (SELECT ... LIMIT n FOR UPDATE SKIP
+    # LOCKED)` the planner chose a nested-loop semi join that re-ran the subquery for every
+    # candidate row, so one sender claimed every sendable row, whatever the limit, and a
+    # second sender found nothing left. SQLite renders no FOR UPDATE; its one writer at a time
+    # makes the UPDATE atomic, and the conditions are checked again on the row being updated.
+    picked = (
         select(MailMessage.id)
         .where(*_claimable(now))
         .order_by(MailMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    )
-    session.execute(
-        update(MailMessage)
-        .where(MailMessage.id.in_(candidates), *_claimable(now))
-        # The attempt counts at the claim: a message that kills its sender is still given up.
-        .values(claimed_by=claimant, claimed_at=now, attempts=MailMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     rows = session.execute(
-        select(
+        update(MailMessage)
+        .where(MailMessage.id.in_(select(picked.c.id)), *_claimable(now))
+        # The attempt counts at the claim: a message that kills its sender is still given up.
+        .values(claimed_by=claimant, claimed_at=now, attempts=MailMessage.attempts + 1)
+        .returning(
             MailMessage.id,
             MailMessage.recipient,
             MailMessage.subject,
@@ -131,11 +133,10 @@ def claim(session: Session, claimant: str, limit: int) -> list[_Outgoing]:
             MailMessage.secret,
             MailMessage.attempts,
         )
-        .where(MailMessage.claimed_by == claimant, MailMessage.sent_at.is_(None))
-        .order_by(MailMessage.id)
+        .execution_options(synchronize_session=False)
     ).all()
     session.commit()
-    return [_Outgoing(*row) for row in rows]
+    return [_Outgoing(*row) for row in sorted(rows)]  # RETURNING has no order of its own
 
 
 def _build(message: _Outgoing) -> EmailMessage:

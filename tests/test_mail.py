@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from forum import emails, mail
 from forum.extensions import db
@@ -171,26 +171,70 @@ def test_a_live_claim_is_respected_and_a_stale_one_taken_over(session, mailbox) 
     assert message.sent_at is not None
 
 
+def test_a_claim_takes_at_most_its_limit(session) -> None:  # type: ignore[no-untyped-def]
+    """Each claim takes the next ``limit`` rows, so other senders find the rest."""
+    for n in range(10):
+        mail.queue_mail(session, "a@kommune.dk", f"Besked {n}", "Tekst")
+    session.commit()
+    first = mail.claim(session, "first", 4)
+    second = mail.claim(session, "second", 4)
+    assert [m.subject for m in first] == [f"Besked {n}" for n in range(4)]
+    assert [m.subject for m in second] == [f"Besked {n}" for n in range(4, 8)]
+    assert [m.subject for m in mail.claim(session, "third", 4)] == ["Besked 8", "Besked 9"]
+
+
+def test_a_claim_skips_rows_another_sender_is_claiming(app, session) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: rows locked by a claim not yet committed are skipped, not waited for."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: SQLite has one writer at a time, and no FOR UPDATE")
+    for n in range(6):
+        mail.queue_mail(session, "a@kommune.dk", f"Besked {n}", "Tekst")
+    session.commit()
+    with db.engine.connect() as other:
+        other.execute(text("SET lock_timeout = '5s'"))  # fails, not hangs, if it waited
+        locked = other.scalars(
+            select(MailMessage.id).order_by(MailMessage.id).limit(2).with_for_update()
+        ).all()
+        claimed = mail.claim(session, "second", 4)
+        other.rollback()
+    assert len(locked) == 2
+    assert [m.subject for m in claimed] == [f"Besked {n}" for n in range(2, 6)]
+
+
 def test_two_senders_at_once_send_each_message_exactly_once(app, mailbox, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Two senders, each with its own connection, over the same outbox (SQLite and PostgreSQL)."""
     monkeypatch.setattr(mail, "BATCH_SIZE", 4)
-    mailbox.handler.delay = 0.01  # a slow server: the senders' work overlaps
     subjects = [f"Besked {n}" for n in range(40)]
     for subject in subjects:
         mail.queue_mail(db.session, "a@kommune.dk", subject, "Tekst")
     db.session.commit()
     start = threading.Barrier(2)
+    # Each sender, once it has sent its first message, waits (10 s at most) until the other
+    # has sent one too: both send at the same time, or the barrier breaks and the test fails.
+    both_sending = threading.Barrier(2, timeout=10)
+    first_sent = threading.local()
+    deliver = mail._deliver
+
+    def deliver_then_meet(message):  # type: ignore[no-untyped-def]
+        deliver(message)
+        if not getattr(first_sent, "done", False):
+            first_sent.done = True
+            both_sending.wait()
+
+    monkeypatch.setattr(mail, "_deliver", deliver_then_meet)
     results: list[tuple[int, int]] = []
     errors: list[BaseException] = []
 
     def sender() -> None:
         try:
             with app.app_context():  # its own session and connection
-                start.wait()
+                start.wait(timeout=10)
                 results.append(mail.send_pending(db.session, limit=100))
                 db.session.remove()
         except BaseException as exc:  # reported by the test, not lost in the thread
             errors.append(exc)
+        if not getattr(first_sent, "done", False):
+            both_sending.abort()  # sent nothing: the other must not wait for it
 
     threads = [threading.Thread(target=sender) for _ in range(2)]
     for thread in threads:
@@ -198,10 +242,10 @@ def test_two_senders_at_once_send_each_message_exactly_once(app, mailbox, monkey
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
+    assert not both_sending.broken, "one sender sent nothing while the other was sending"
     received = sorted(r.message["Subject"] for r in mailbox.received)
     assert received == sorted(subjects)  # each once: none missing, none twice
-    # Not asserted: that both senders sent some. On PostgreSQL one sender was seen to send all
-    # 40 (CI, 2026-12-02); why the second claims nothing is still to be found.
+    assert sorted(failed for _, failed in results) == [0, 0]
     assert sum(sent for sent, _ in results) == 40
     assert all(m.sent_at is not None and m.claimed_by is None for m in rows())
 
