@@ -25,6 +25,14 @@ def municipality(session: Session, name: str) -> Municipality:
     return found
 
 
+def facilitator_invitation(session: Session, inviter: User, email: str = "ny@kl.dk") -> str:
+    """An open invitation for a KL facilitator; returns its token."""
+    _invitation, token = accounts.create_invitation(
+        session, inviter, email=email, role=Role.FACILITATOR, municipality=None, organisation="KL"
+    )
+    return token
+
+
 def user(
     session: Session,
     *,

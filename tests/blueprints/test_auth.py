@@ -340,14 +340,7 @@ def test_invitation_flow(client, auth, admin, mailbox):
     ],
 )
 def test_accepting_invitation_with_bad_input_keeps_it_open(client, admin, data, error):
-    invitation, token = accounts.create_invitation(
-        db.session,
-        admin,
-        email="ny@kl.dk",
-        role=Role.FACILITATOR,
-        municipality=None,
-        organisation="KL",
-    )
+    token = factories.facilitator_invitation(db.session, admin)
     db.session.commit()
     response = client.post(f"/invitation/{token}", data=data)
     assert response.status_code == 200
@@ -483,14 +476,7 @@ def test_login_session_expires_after_the_lifetime(client, member):
 
 
 def test_accepting_invitation_with_a_cpr_number_in_the_title_is_refused(client, admin):
-    invitation, token = accounts.create_invitation(
-        db.session,
-        admin,
-        email="ny@kl.dk",
-        role=Role.FACILITATOR,
-        municipality=None,
-        organisation="KL",
-    )
+    token = factories.facilitator_invitation(db.session, admin)
     db.session.commit()
     data = {
         "display_name": "Lise Lund",

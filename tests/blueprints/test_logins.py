@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from forum import accounts, logins, throttle
 from forum.extensions import db
-from forum.models import LoginSession, MailMessage, Role, ThrottleHit
+from forum.models import LoginSession, MailMessage, ThrottleHit
 from forum.timeutil import utcnow
 from tests import factories
 from tests.blueprints.test_auth import NEW_PASSWORD, location, mailed_link
@@ -190,14 +190,7 @@ def test_logging_in_as_someone_else_ends_the_login_the_browser_had(app, admin, m
     db.session.commit()
     _login(browser, admin)
     _copy(["session"], browser, copy)
-    invitation, token = accounts.create_invitation(
-        db.session,
-        admin,
-        email="ny@kl.dk",
-        role=Role.FACILITATOR,
-        municipality=None,
-        organisation="KL",
-    )
+    token = factories.facilitator_invitation(db.session, admin)
     db.session.commit()
     data = {"display_name": "Lise Lund", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     response = browser.post(f"/invitation/{token}", data=data)
