@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, current_app, g
 
 from forum.extensions import db
-from forum.search.indexer import SearchIndex
+from forum.search.indexer import AFTER_REQUEST_RETRY, SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def search_index(app: Flask | None = None) -> SearchIndex:
 def _sync(app: Flask) -> None:
     with app.app_context():
         try:
-            search_index(app).sync(db.session)
+            search_index(app).sync(db.session, retry=AFTER_REQUEST_RETRY)
         except Exception:  # search must never break a page; `flask search sync` catches up
             log.exception("Updating the search index failed")
         finally:

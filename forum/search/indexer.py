@@ -1,11 +1,14 @@
 """The one writer: applies the outbox to the Whoosh index, in order, under the index's lock.
 
 Every process may call :meth:`SearchIndex.sync`; whoever gets the lock applies what is
-pending, the others return at once (the holder looks again after releasing it, so a change
-committed meanwhile is never left behind). The cursor, the last outbox id applied, is a stored
-field of the index's meta document: it commits together with the documents, so a process killed
+pending, the others return (the holder looks again after releasing it, so a change committed
+meanwhile is never left behind; a request's sync also keeps looking for a moment, in case the
+holder lets go without syncing). The cursor, the last outbox id applied, is a stored field of
+the index's meta document: it commits together with the documents, so a process killed
 mid-batch leaves the old cursor and the next sync applies the batch again. Applying a row reads
-the object's current state, so doing it twice is harmless.
+the object's current state, so doing it twice is harmless. The cursor waits at a missing id
+(PostgreSQL hands out ids before commit); the rows after it are applied meanwhile and listed in
+the meta document too (``ahead``), so that searches do not hide them as pending.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from whoosh import index
+from whoosh.fields import STORED
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
@@ -55,6 +59,15 @@ BATCH = 500  # outbox rows (and posts) per commit
 # (PostgreSQL hands out ids before commit). The cursor waits this long for it, then moves on
 # (it was rolled back).
 GAP_WAIT = timedelta(seconds=60)
+# Rows applied past such a gap are recorded in the index (so searches need not hide them) up
+# to this many; more stay hidden as pending until the cursor gets past the gap.
+AHEAD_LIMIT = 1000
+# When another process holds the lock, a request's sync keeps looking this long, every
+# RETRY_STEP: done as soon as its rows are applied (the holder looks again after releasing),
+# or it applies them itself once the lock is free (a holder that let go without syncing: a
+# killed process, a rebuild's writer).
+AFTER_REQUEST_RETRY = 2.0
+RETRY_STEP = 0.05
 
 
 class IndexUnavailable(Exception):
@@ -70,6 +83,7 @@ class SyncResult:
     failed: dict[int, str] = field(default_factory=dict)  # post id -> error, set aside
     done: set[int] = field(default_factory=set)  # posts indexed or removed
     applied: set[int] = field(default_factory=set)  # outbox row ids read and applied
+    ahead: frozenset[int] = frozenset()  # ids applied past the cursor (it waits at a gap)
 
 
 @dataclass
@@ -167,6 +181,12 @@ class SearchIndex:
         search passes its own, so that a fresh one never closes it mid-search)."""
         return self._meta(searcher if searcher is not None else self.searcher()).get("cursor", 0)
 
+    def ahead(self, searcher: Any = None) -> frozenset[int]:
+        """Outbox ids past the cursor that this index has applied all the same (the cursor
+        waits at an id that may still commit; the rows after it are applied meanwhile)."""
+        meta = self._meta(searcher if searcher is not None else self.searcher())
+        return frozenset(meta.get("ahead") or ())
+
     @staticmethod
     def _meta(searcher: Any) -> dict[str, Any]:
         return searcher.document(doc_id=META_ID) or {}
@@ -213,34 +233,41 @@ class SearchIndex:
 
     # --- Writing -----------------------------------------------------------------------------
 
-    def sync(self, session: Session, *, wait: float = 0.0) -> SyncResult | None:
+    def sync(self, session: Session, *, wait: float = 0.0, retry: float = 0.0) -> SyncResult | None:
         """Apply pending outbox rows. Returns None when another process holds the lock (it
         will do the work) or there is no usable index; ``wait`` seconds for the lock.
+        ``retry``: seconds to keep looking, while the lock is taken, until the pending rows
+        are applied (by the holder) or the lock is free (then by this call).
 
         Ends ``session``'s transaction (it reads the outbox afresh): commit before calling."""
         total = SyncResult(rows=0, indexed=0, removed=0, cursor=0)
-        applied: set[int] = set()  # outbox ids applied by this call (some past a gap)
+        give_up = time.monotonic() + retry
         while True:
             try:
                 ix = self.open()
             except IndexUnavailable:
                 return None
-            cursor = self.cursor()
+            searcher = self.searcher()
+            cursor, ahead = self.cursor(searcher), self.ahead(searcher)
             # Done only when every committed row past the cursor has been applied. Not "the
             # largest id has been seen": on PostgreSQL a row below it (a gap the cursor waits
             # at) may commit while we hold the lock, and its writer, finding the lock taken,
-            # leaves it to us; we look after releasing the lock, so we see it.
+            # leaves it to us; we look after releasing the lock, so we see it. The rows
+            # applied past the gap are all committed rows past the cursor: no IN list needed.
             waiting = session.scalar(
                 select(func.count(SearchOutboxEntry.id)).where(SearchOutboxEntry.id > cursor)
             )
             session.rollback()  # end the read; the next sees rows committed meanwhile
-            if not waiting or waiting <= sum(1 for i in applied if i > cursor):
-                total.cursor = cursor
+            if not waiting or waiting <= len(ahead):
+                total.cursor, total.ahead = cursor, ahead
                 return total
             try:
                 writer = ix.writer(timeout=wait)
             except LockError:
-                return None
+                if time.monotonic() >= give_up:
+                    return None
+                time.sleep(RETRY_STEP)
+                continue
             try:
                 result = self._apply(session, writer)
             except BaseException:
@@ -252,41 +279,54 @@ class SearchIndex:
             total.indexed += result.indexed
             total.removed += result.removed
             total.failed.update(result.failed)
-            progress = result.cursor != cursor or not result.applied <= applied
-            applied.update(result.applied)
+            total.applied.update(result.applied)
             _record_failures(session, result)
-            if not progress:  # stuck at a gap with more rows behind it than one batch
-                total.cursor = result.cursor
+            if result.cursor == cursor and result.ahead == ahead:
+                # Stuck at a gap with more rows behind it than are recorded as applied.
+                total.cursor, total.ahead = result.cursor, result.ahead
                 return total
             # Loop: look again now the lock is free, for rows committed while we held it.
 
     def _apply(self, session: Session, writer: Any) -> SyncResult:
+        if "ahead" not in writer.schema:  # an index made before the field existed
+            writer.add_field("ahead", STORED())
         with writer.searcher() as searcher:
-            cursor = self._meta(searcher).get("cursor", 0)
+            meta = self._meta(searcher)
+        cursor, ahead = meta.get("cursor", 0), frozenset(meta.get("ahead") or ())
         result = SyncResult(rows=0, indexed=0, removed=0, cursor=cursor)
+        applied: set[int] = set(ahead)  # past the cursor: already in the index
+        last, at_gap, now = cursor, False, utcnow()
         while True:
             rows = session.execute(
                 select(SearchOutboxEntry)
-                .where(SearchOutboxEntry.id > result.cursor)
+                .where(SearchOutboxEntry.id > last)
                 .order_by(SearchOutboxEntry.id)
                 .limit(BATCH)
             ).scalars()
             rows = list(rows)
             if not rows:
                 break
-            result.rows += len(rows)
-            result.applied.update(row.id for row in rows)
-            indexed, removed = self._reindex(session, writer, _post_ids(session, rows), result)
+            fresh = [row for row in rows if row.id not in ahead]
+            result.rows += len(fresh)
+            result.applied.update(row.id for row in fresh)
+            indexed, removed = self._reindex(session, writer, _post_ids(session, fresh), result)
             result.indexed += indexed
             result.removed += removed
-            new_cursor = _safe_cursor(result.cursor, rows, utcnow())
-            if new_cursor == result.cursor:
-                break  # waiting for a gap to fill; the rows after it were applied anyway
-            result.cursor = new_cursor
+            if not at_gap:
+                result.cursor = _safe_cursor(result.cursor, rows, now)
+                # Waiting for a gap to fill: the rows after it are applied all the same.
+                at_gap = result.cursor != rows[-1].id
+            applied.update(row.id for row in rows)
+            last = rows[-1].id
             if len(rows) < BATCH:
                 break
+        result.ahead = frozenset(sorted(i for i in applied if i > result.cursor)[:AHEAD_LIMIT])
         writer.update_document(
-            doc_id=META_ID, doctype=META_ID, cursor=result.cursor, version=SCHEMA_VERSION
+            doc_id=META_ID,
+            doctype=META_ID,
+            cursor=result.cursor,
+            ahead=sorted(result.ahead),
+            version=SCHEMA_VERSION,
         )
         writer.commit()
         return result

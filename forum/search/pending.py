@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from whoosh import query as wq
@@ -15,17 +17,20 @@ from forum.models import Post, SearchOutboxEntry, Topic
 MASK_LIMIT = 5000
 
 
-def pending_mask(session: Session, cursor: int) -> wq.Query | None:
+def pending_mask(
+    session: Session, cursor: int, ahead: frozenset[int] = frozenset()
+) -> wq.Query | None:
     """What to leave out of a search of an index at ``cursor``: posts and topics changed since,
-    so that a post deleted a moment ago never shows, whatever else is pending."""
+    so that a post deleted a moment ago never shows, whatever else is pending. ``ahead``: ids
+    past the cursor the index has applied already (the cursor waits at a gap): not pending."""
     pending = select(SearchOutboxEntry.kind, SearchOutboxEntry.object_id).where(
-        SearchOutboxEntry.id > cursor, SearchOutboxEntry.kind.in_(("post", "topic"))
+        *_pending(cursor, ahead), SearchOutboxEntry.kind.in_(("post", "topic"))
     )
     rows = set(
         session.execute(pending.distinct().order_by(SearchOutboxEntry.kind).limit(MASK_LIMIT + 1))
     )
     if len(rows) > MASK_LIMIT:
-        rows = _no_longer_visible(session, cursor)
+        rows = _no_longer_visible(session, cursor, ahead)
     terms = [
         wq.Term("doc_id" if kind == "post" else "topic", str(object_id))
         for kind, object_id in sorted(rows)
@@ -35,9 +40,18 @@ def pending_mask(session: Session, cursor: int) -> wq.Query | None:
     return wq.Or(terms)
 
 
-def _no_longer_visible(session: Session, cursor: int) -> set[tuple[str, int]]:
+def _pending(cursor: int, ahead: frozenset[int]) -> list[Any]:
+    where = [SearchOutboxEntry.id > cursor]
+    if ahead:  # a few ids at most (indexer.AHEAD_LIMIT), while the cursor waits at a gap
+        where.append(SearchOutboxEntry.id.not_in(sorted(ahead)))
+    return where
+
+
+def _no_longer_visible(
+    session: Session, cursor: int, ahead: frozenset[int]
+) -> set[tuple[str, int]]:
     """The pending posts and topics that the index must not show any more (deleted, gone)."""
-    changed = select(SearchOutboxEntry.object_id).where(SearchOutboxEntry.id > cursor)
+    changed = select(SearchOutboxEntry.object_id).where(*_pending(cursor, ahead))
     posts = changed.where(SearchOutboxEntry.kind == "post")
     topics = changed.where(SearchOutboxEntry.kind == "topic")
     visible_posts = (

@@ -99,7 +99,7 @@ def _search(
     q = build(parsed)
     assert q is not None
     per_page = results.per_page
-    mask = pending_mask(session, index.cursor(searcher))
+    mask = pending_mask(session, index.cursor(searcher), index.ahead(searcher))
     if mask is not None:
         q.leave_out.append(mask)
     excluded = q.excluded(searcher)

@@ -12,7 +12,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from forum.search.analysis import DanishAnalyzer
 
-SCHEMA_VERSION = 3  # 3: words over analysis.MAX_SPLIT_CHARS are not split
+SCHEMA_VERSION = 4  # 4: compounds split into the Danish lexicon; 3: long words not split
 
 META_ID = "meta"
 POST = "post"
@@ -49,5 +49,6 @@ def make_schema() -> Schema:
         year=ID(sortable=True),
         created=DATETIME(sortable=True),
         cursor=STORED(),  # meta document only
+        ahead=STORED(),  # meta document only: outbox ids applied past the cursor
         version=STORED(),  # meta document only
     )

@@ -6,11 +6,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from whoosh import query as wq
 from whoosh import scoring as whoosh_scoring
 
-from bench.generator import generate
 from forum import permissions
 from forum.extensions import db
 from forum.search import plan as search_plan
@@ -18,14 +17,20 @@ from forum.search import scan as search_scan
 from forum.search.engine import internals, postings
 from forum.search.query import Places, build, parse, search
 from forum.search.scan import scan as _scan
+from tests import factories
+from tests.search.conftest import Searcher, app_on
 
 
 @pytest.fixture
-def generated(searcher):
-    """1,200 generated posts: enough for the windowed reading (at least 512 documents)."""
-    generate(db.session, topics=120, posts_per_topic=10, seed=3)
-    searcher.rebuild()
-    return searcher
+def app(generated_forum, database_url, tmp_path):
+    """The application on the generated forum, put back for each test (a test may write)."""
+    yield from app_on(generated_forum, database_url, tmp_path)
+
+
+@pytest.fixture
+def generated(app):
+    """A searcher over the 1,200 generated posts and their index."""
+    return Searcher(app)
 
 
 def _ask(searcher, text):
@@ -171,20 +176,21 @@ def test_the_page_says_when_counts_are_estimates(generated, monkeypatch, client,
 
 
 @pytest.mark.parametrize(
-    "text",
+    "text, columns, dated",
     [
-        "barn region:midtjylland",
-        "barn tema:familiepleje type:sparring",
-        "familie år:2024",
-        "barn løst:nej",
-        "barn efter:2024-03-01 før:2024-12-31",
+        ("barn region:midtjylland", {"region"}, False),
+        ("barn tema:familiepleje type:sparring", {"theme", "kind"}, False),
+        ("familie år:2024", {"year"}, False),
+        ("barn løst:nej", {"answered"}, False),
+        ("barn efter:2024-03-01 før:2024-12-31", set(), True),
     ],
 )
-def test_column_filters_find_what_their_postings_find(generated, text):
+def test_column_filters_find_what_their_postings_find(generated, text, columns, dated):
     """Broad filters are checked on each match's column; the posts kept must be exactly those
     Whoosh finds when the filter is part of the query."""
     whoosh_searcher, ask = _ask(generated, text)
-    assert ask.keep or ask.created, "the filter is checked on columns"
+    assert set(ask.keep) == columns, "these filters are checked on columns"
+    assert (ask.created is not None) == dated, "a date range is checked on the time column"
     expected = set(whoosh_searcher.docs_for_query(_whole_query(ask, text)))
     match = _scan(whoosh_searcher, ask, set(), budget=10**9)
     found = {doc for _, docs, _ in match.parts for doc in docs}
@@ -337,3 +343,30 @@ def test_a_document_without_a_time_is_outside_every_date_range(generated):
         if offset <= meta < offset + leaf.doc_count_all():
             assert ask.check(leaf.reader())(meta - offset) is False
             assert ask.check(leaf.reader())(0) is True  # a post written after 2020
+
+
+def test_what_a_test_writes_is_gone_for_the_next(generated, generated_forum, tmp_path):
+    """The generated forum is built once; each test gets its rows and index back."""
+    from forum.models import Post, Role, User
+    from forum.search.indexer import SearchIndex
+    from forum.topics import delete_post
+
+    def counts(index):
+        live = db.session.scalar(select(func.count(Post.id)).where(Post.deleted_at.is_(None)))
+        users = db.session.scalar(select(func.count(User.id)))
+        return live, users, index.searcher().doc_count(), index.cursor()
+
+    before = counts(generated.index)
+    facilitator = factories.user(db.session, name="Ny Facilitator", role=Role.FACILITATOR)
+    for post in db.session.scalars(select(Post).where(Post.number > 1).limit(5)):
+        delete_post(db.session, facilitator, post)
+    db.session.commit()
+    generated.sync()
+    written = counts(generated.index)
+    assert written[0] == before[0] - 5 and written[1] == before[1] + 1
+    assert written[2] == before[2] - 5 and written[3] > before[3]
+
+    db.session.remove()
+    with db.engine.begin() as connection:
+        generated_forum.restore(connection, tmp_path / "restored")
+    assert counts(SearchIndex(tmp_path / "restored")) == before
