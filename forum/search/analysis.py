@@ -7,7 +7,9 @@ Folding comes before stemming on both sides, so ``boernene`` and ``børnene`` re
 stem whichever way they were typed. Compound parts are extra tokens at the compound's own
 position with a lower boost: ``netværksanbringelser`` is indexed as the whole word *and* as
 ``netværk`` and ``anbringelser``, so a search for *anbringelse* finds it, below a post that says
-*anbringelse* itself.
+*anbringelse* itself. Parts are the forum's own words and the words of a Danish lexicon
+(:mod:`forum.search.lexicon`), so *katalog* finds *nøgletalskataloget* though the forum never
+wrote *katalog* alone.
 
 Whoosh pickles the analyzer into the index: the classes here keep their import path, and any
 change to what they produce must bump ``forum.search.schema.SCHEMA_VERSION`` (a rebuild).
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -28,11 +31,14 @@ from importlib import resources
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
+from forum.search.lexicon import NO_LEXICON, Lexicon, cut_key, danish_lexicon
+
 # Compound parts count for this much of a whole word (the token's boost becomes its weight).
 PART_BOOST = 0.3
 MIN_PART = 3  # parts shorter than this are ignored
 MIN_LEARNED_PART = 4  # a three-letter part must be a shipped domain word: "sag", not "ser"
 MAX_PARTS = 4  # longer chains are left whole: they are almost always mis-splits
+MAX_FINE_PARTS = 6  # parts of parts, in all: at most 20 parts and runs of them are indexed
 # Longer words are never split: real compounds are shorter (netværksanbringelsesundersøgelse
 # has 31 letters), and splitting costs grow with the length (any input must stay cheap).
 MAX_SPLIT_CHARS = 48
@@ -69,15 +75,17 @@ _NOT_PARTS = frozenset(
 
 
 class Vocabulary:
-    """The words a compound may be split into: the forum's own words and a shipped domain list.
+    """The words a compound may be split into: the forum's own words, a shipped domain list
+    and the general Danish lexicon (:mod:`forum.search.lexicon`).
 
-    Words are kept folded. ``split(word)`` returns the parts of a compound (and any run of
-    parts that is itself a known word, so ``familieplejeanbringelser`` also yields
-    ``familiepleje``), or an empty tuple.
+    Words are kept folded. ``split(word)`` returns the parts of a compound and every run of
+    neighbouring parts (``familieplejeanbringelser`` also yields ``familiepleje``), or an
+    empty tuple.
     """
 
-    def __init__(self, words: Iterable[str] = ()) -> None:
+    def __init__(self, words: Iterable[str] = (), lexicon: Lexicon | None = None) -> None:
         self._stem = _stemmer()
+        self.lexicon = lexicon if lexicon is not None else danish_lexicon()
         self.words: set[str] = set()  # folded
         self.surface: dict[str, str] = {}  # folded -> as written (lower case), for suggestions
         self.stems: set[str] = set()
@@ -131,73 +139,145 @@ class Vocabulary:
     # A segmentation is a list of (start, end) spans of the word, linking letters left out.
 
     def _parts(self, word: str) -> tuple[str, ...]:
-        spans = self._segment(word, 0, {}, 1)
-        if not spans:
-            return ()
-        parts: list[str] = []
-        for i, (start, end) in enumerate(spans):
-            parts.append(word[start:end])
-            for j in range(i + 1, len(spans)):  # runs of parts that are words themselves
-                run = word[start : spans[j][1]]
-                if (i, j) != (0, len(spans) - 1) and self._is_tail(run):
-                    parts.append(run)
-        for part in list(parts):  # a part may be a compound itself: familiepleje
-            if len(part) >= 2 * MIN_PART:
-                parts.extend(self._parts(part))
+        """Every part of the finest split, and every run of neighbouring parts: the parts of
+        ``familie|råd|s|møder`` and ``familieråd`` and ``rådsmøder``, so that a search for a
+        part finds the compound even where the part never stands alone."""
+        spans = self._finest(word, 0, 1)
+        parts = []
+        for length in range(1, len(spans)):  # the run of them all is the word itself
+            for first in range(len(spans) - length + 1):
+                parts.append(word[spans[first][0] : spans[first + length - 1][1]])
         return tuple(dict.fromkeys(part for part in parts if part != word))
+
+    def _finest(self, word: str, offset: int, budget: int) -> list[tuple[int, int]]:
+        """(start, end) of word's parts, each part split again where it is a compound itself
+        (``familiepleje|konsulent`` -> ``familie|pleje|konsulent``), linking letters left
+        out; at most ``MAX_FINE_PARTS`` in all. ``[(0, len)]`` when it is no compound."""
+        spans = self._split_once(word)
+        if not spans or len(spans) - 1 > MAX_FINE_PARTS - budget:
+            return [(offset, offset + len(word))]
+        budget += len(spans) - 1
+        finest: list[tuple[int, int]] = []
+        for start, end in spans:
+            inner = (
+                self._finest(word[start:end], offset + start, budget)
+                if end - start >= 2 * MIN_PART
+                else [(offset + start, offset + end)]
+            )
+            budget += len(inner) - 1
+            finest.extend(inner)
+        return finest
+
+    def _split_once(self, word: str) -> list[tuple[int, int]] | None:
+        """One level of parts: where the dictionary cuts a word it knows (into the forum's own
+        words it still may be split, as before the lexicon), else the best segmentation."""
+        if self._stem(word) in self.lexicon.known:
+            # ``lomme|penge``, never ``alle|rede`` for ``allerede``
+            return self._cut(word) or self._segment(word, 0, _Memo(NO_LEXICON), 1)
+        return self._segment(word, 0, _Memo(self.lexicon), 1)
+
+    def _cut(self, word: str) -> list[tuple[int, int]] | None:
+        """The dictionary's split of a word it knows: the longest head, joined as it is before
+        joined by linking letters. A head the forum knows with its linking letter keeps it
+        (``fælles|møde``, where the dictionary joins ``fælle|s|``)."""
+        cuts = self.lexicon.cuts
+        for head_end in range(len(word) - MIN_LEARNED_PART, MIN_LEARNED_PART - 1, -1):
+            for tail in range(head_end, min(head_end + 3, len(word) - MIN_LEARNED_PART + 1)):
+                if cut_key(word, head_end, tail) not in cuts:
+                    continue
+                if word[:head_end] in _NOT_PARTS or word[tail:] in _NOT_PARTS:
+                    continue
+                if tail > head_end and word[:tail] in self.words:
+                    head_end = tail
+                return [(0, head_end), (tail, len(word))]
+        return None
 
     def _segment(
         self,
         word: str,
         start: int,
-        memo: dict[tuple[int, int], list[tuple[int, int]] | None],
+        memo: _Memo,
         depth: int,
     ) -> list[tuple[int, int]] | None:
-        """Fewest parts covering word[start:], each known, at least two; None if none.
-        ``depth`` is the number of this part: past ``MAX_PARTS`` no split is kept anyway."""
+        """The best parts covering word[start:], each known, at least two; None if none.
+
+        Best is fewest parts; then fewest joins the lexicon does not know (``netværk|s|kort``,
+        as the dictionary joins *netværk*, not ``netværk|skort``); then fewest linking letters
+        (``bolig|selskab``, not ``bolig|s|elskab``); then the longest first part
+        (``familiepleje|anbringelser``, not ``familie|plejeanbringelser``). ``depth`` is the
+        number of this part: past ``MAX_PARTS`` no split is kept anyway."""
         if (start, depth) in memo:
-            return memo[(start, depth)]
+            return memo[(start, depth)][0]
         if depth >= MAX_PARTS:  # the rest would be a fifth part: give up here
             return None
         best: list[tuple[int, int]] | None = None
-        # Longest first part first: ``familiepleje|anbringelser`` before ``familie|...``.
-        for end in range(len(word) - MIN_PART, start + MIN_PART - 1, -1):
-            for head_end in self._heads(word, start, end):
-                rest = word[end:]
-                if self._is_tail(rest):
+        rank = (MAX_PARTS + 1, 0, 0)
+        for end in range(len(word) - MIN_PART, start + MIN_PART - 1, -1):  # longest first
+            for head_end, known_join in self._heads(word, start, end, memo.lexicon):
+                unknown = 0 if known_join else 1
+                if self._is_tail(word[end:], memo.lexicon):
                     candidate = [(start, head_end), (end, len(word))]
+                elif rank[0] == 2:  # more parts cannot beat the two already found
+                    continue
                 else:
                     tail = self._segment(word, end, memo, depth + 1)
-                    candidate = [(start, head_end), *tail] if tail else None
-                fewer = best is None or (candidate is not None and len(candidate) < len(best))
-                if candidate and len(candidate) <= MAX_PARTS and fewer:
-                    best = candidate
-            if best is not None and len(best) == 2:
+                    if not tail:
+                        continue
+                    candidate = [(start, head_end), *tail]
+                    unknown += memo[(end, depth + 1)][1]
+                links = sum(b[0] - a[1] for a, b in itertools.pairwise(candidate))
+                if (len(candidate), unknown, links) < rank:
+                    best, rank = candidate, (len(candidate), unknown, links)
+            if rank == (2, 0, 0):  # nothing is better than two known parts joined as they are
                 break
-        memo[(start, depth)] = best
+        memo[(start, depth)] = (best, rank[1])
         return best
 
-    def _heads(self, word: str, start: int, end: int) -> Iterator[int]:
-        """Ends of a known word at word[start:end], allowing a linking -s- or -e-."""
-        if self._is_head(word[start:end]):
-            yield end
-        linked = word[end - 1] in "se" and end - 1 - start >= MIN_PART
-        if linked and self._is_head(word[start : end - 1]):
-            yield end - 1
+    def _heads(
+        self, word: str, start: int, end: int, lexicon: Lexicon
+    ) -> Iterator[tuple[int, bool]]:
+        """(end of the part, whether the lexicon knows the join) for each known word at
+        word[start:end]: joined as it is, or by a linking -s- or -e- (any of them for the
+        forum's words, the one the dictionary gives for its own)."""
+        part = word[start:end]
+        if self._is_head(part):
+            yield end, len(part) >= MIN_LEARNED_PART and part in lexicon.bare
+        elif len(part) >= MIN_LEARNED_PART and part in lexicon.bare and part not in _NOT_PARTS:
+            yield end, True
+        link = word[end - 1]
+        if link in "se" and end - 1 - start >= MIN_PART:
+            head = part[:-1]
+            linked = lexicon.linked_s if link == "s" else lexicon.linked_e
+            known = len(head) >= MIN_LEARNED_PART and head in linked and head not in _NOT_PARTS
+            if known or self._is_head(head):
+                yield end - 1, known
 
     def _is_head(self, part: str) -> bool:
+        """A forum word (or shipped domain word) that may begin a compound."""
         if len(part) < MIN_LEARNED_PART:
             return part in self.short
         return part in self.words and part not in _NOT_PARTS
 
-    def _is_tail(self, part: str) -> bool:
+    def _is_tail(self, part: str, lexicon: Lexicon) -> bool:
         if len(part) < MIN_LEARNED_PART:
             return part in self.short or (
                 len(part) >= MIN_PART and self._stem(part) in self.short_stems
             )
         if part in _NOT_PARTS or part in stop_words():
             return False
-        return part in self.words or self._stem(part) in self.stems
+        if part in self.words:
+            return True
+        stem = self._stem(part)
+        return stem in self.stems or stem in lexicon.tails
+
+
+class _Memo(dict[tuple[int, int], tuple[list[tuple[int, int]] | None, int]]):
+    """One word's segmentation: (start, part number) -> (best spans, joins the lexicon does
+    not know), and the lexicon the word may be split with."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        super().__init__()
+        self.lexicon = lexicon
 
 
 @cache
@@ -250,17 +330,19 @@ class CompoundFilter(Filter):
             yield from tokens
             return
         for t in tokens:
+            # Read the word before passing the token on: the filters after this one change
+            # the same token object (the stemmer would hand back "socialvag", not the word).
+            word, boost, stopped = t.text, t.boost, t.stopped
             yield t
-            if t.stopped:
+            if stopped:
                 continue
-            parts = vocabulary.split(t.text)
+            parts = vocabulary.split(word)
             if parts:
-                whole, boost = t.text, t.boost
                 for part in parts:
                     t.text = part
                     t.boost = boost * PART_BOOST
                     yield t
-                t.text, t.boost = whole, boost
+                t.text, t.boost = word, boost
 
 
 class DanishStemFilter(Filter):
