@@ -7,9 +7,11 @@ Steps: generate the posts into a fresh SQLite database (or reuse the one in ``--
 rebuild the search index (related topics come from it), start gunicorn with one sync worker,
 log in as a member, and then ask each kind of page ``--requests`` times, one request at a
 time, page fully read: the front page, ``/latest``, a region, a theme, a region narrowed to a
-theme, and a topic's first page with its related topics. Region, theme and topic change from
-request to request (the topics are all different), so no page is answered from a cache that
-only a repeated request would fill. Each kind is warmed up first on other targets.
+theme, the member's ``/unread`` (300 tracked topics with unread posts) and ``/new``, and a
+topic's first page with its related topics (and its read marker moved after the response).
+Region, theme and topic change from request to request (the topics are all different), so no
+page is answered from a cache that only a repeated request would fill. Each kind is warmed
+up first on other targets.
 
 Writes bench/results/pages.json; the budget is p95 < 25 ms per page.
 """
@@ -28,16 +30,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import PASSWORD, RESULTS, Client, free_port, percentiles, serve
 from bench.generate import machine
 from bench.generator import generate
-from forum import accounts, create_app
+from forum import accounts, create_app, reading
 from forum.extensions import db
-from forum.models import Post, Region, Role, Theme, Topic, User
+from forum.models import Post, Region, Role, Theme, Topic, TopicMember, User
 from forum.search import search_index
 
 BUDGET_P95_MS = 25
@@ -54,6 +56,8 @@ COUNTERPART = {
     "region": "category",
     "theme": "category",
     "region_and_theme": "category",
+    "unread": "category",
+    "new": "category",
     "topic": "topic",
 }
 
@@ -86,6 +90,7 @@ def prepare(work: Path, topics: int, posts_per_topic: int, reuse: bool) -> dict[
             select(User).where(User.role == Role.MEMBER).order_by(User.id).limit(1)
         ).one()
         accounts.set_password(session, member, PASSWORD)
+        _track(session, member)
         session.commit()
         found["email"] = member.email
         found["posts"] = session.scalar(select(func.count(Post.id)))
@@ -99,6 +104,24 @@ def prepare(work: Path, topics: int, posts_per_topic: int, reuse: bool) -> dict[
         found["topic_paths"] = [f"/t/{slug}/{topic_id}" for topic_id, slug in rng.sample(ids, 1200)]
         db.engine.dispose()
     return found
+
+
+def _track(session, member: User) -> None:  # type: ignore[no-untyped-def]
+    """The member tracks 300 topics, each with two posts unread (what /unread lists)."""
+    session.execute(delete(TopicMember).where(TopicMember.user_id == member.id))
+    topics = session.execute(
+        select(Topic.id, Topic.post_number_max).order_by(Topic.id).limit(3000)
+    ).all()
+    session.add_all(
+        TopicMember(
+            user_id=member.id,
+            topic_id=topic_id,
+            last_read_post_number=max(1, last - 2),
+            level=reading.TRACKING,
+            level_reason="replied",
+        )
+        for topic_id, last in topics[::10]
+    )
 
 
 def paths(data: dict[str, object], requests: int, seed: int) -> dict[str, list[str]]:
@@ -118,6 +141,8 @@ def paths(data: dict[str, object], requests: int, seed: int) -> dict[str, list[s
         "region_and_theme": [
             f"/region/{rng.choice(regions)}?tema={rng.choice(themes)}" for _ in range(requests)
         ],
+        "unread": [f"/unread?page={rng.choice([1, 1, 1, 2])}" for _ in range(requests)],
+        "new": ["/new" for _ in range(requests)],
     }
 
 

@@ -18,7 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from forum import permissions
+from forum import permissions, reading
 from forum.models import PinScope, Region, SearchOutboxEntry, Theme, Topic, User
 from forum.timeutil import utcnow
 
@@ -148,6 +148,7 @@ def unpinned_topics_query(
     region: Region | None = None,
     theme: Theme | None = None,
     leave_out: list[int] | None = None,
+    only: Any = None,
 ) -> Select:
     """The list's topics by last activity, without those in ``leave_out`` (the pinned ones).
 
@@ -157,16 +158,22 @@ def unpinned_topics_query(
     where, _ = _list_filters(user, region, theme)
     if leave_out:
         where.append(Topic.id.not_in(leave_out))
+    if only is not None:  # the unread or the new topics (forum.reading)
+        where.append(only)
     return select(Topic).where(*where).order_by(Topic.last_posted_at.desc(), Topic.id.desc())
 
 
 class TopicPage(Pagination):
-    """A page of a topic list: the pinned topics first, then the others by last activity."""
+    """A page of a topic list: the pinned topics first, then the others by last activity,
+    with the member's read state of each (``read_states``: topic id -> reading.RowState)."""
+
+    read_states: dict[int, Any] = {}  # replaced per page, never mutated
 
     def _query_items(self) -> list[Any]:
         session: Session = self._query_args["session"]
+        pinned_query = self._query_args["pinned"]
         pinned: list[Topic] = sorted(
-            session.scalars(self._query_args["pinned"]),
+            session.scalars(pinned_query) if pinned_query is not None else [],
             key=lambda t: (t.last_posted_at, t.id),
             reverse=True,
         )
@@ -180,11 +187,17 @@ class TopicPage(Pagination):
                 region=self._query_args["region"],
                 theme=self._query_args["theme"],
                 leave_out=[t.id for t in pinned],
+                only=self._query_args["only"],
             )
             offset = max(0, start - len(pinned))
             rest = list(session.scalars(stmt.limit(wanted).offset(offset)))
         self._loaded = _load_rows(session, shown + rest)
-        return shown + rest
+        user = self._query_args["user"]
+        topics = shown + rest
+        members = reading.states(session, user, [t.id for t in topics])
+        cutoff = reading.new_cutoff(user) if getattr(user, "is_authenticated", False) else None
+        self.read_states = {t.id: reading.row_state(t, members.get(t.id), cutoff) for t in topics}
+        return topics
 
     def _query_count(self) -> int:
         return int(self._query_args["total"])
@@ -212,4 +225,27 @@ def topic_page(
         theme=theme,
         pinned=pinned_topics_query(user, region=region, theme=theme),
         total=counts.of(region, theme),
+        only=None,
+    )
+
+
+def reading_page(
+    session: Session, user: User, *, which: str, page: int, per_page: int
+) -> TopicPage:
+    """A page of the member's unread (``which="unread"``) or new topics, by last activity."""
+    only = reading.unread_filter(user) if which == "unread" else reading.new_filter(user)
+    total = session.scalar(
+        select(func.count(Topic.id)).where(permissions.visible_topics(user), only)
+    )
+    return TopicPage(
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        session=session,
+        user=user,
+        region=None,
+        theme=None,
+        pinned=None,  # no pinned topics first on these lists
+        total=total or 0,
+        only=only,
     )

@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from forum import markup, permissions, privacy
+from forum import markup, permissions, privacy, reading
 from forum.errors import Invalid, NotAllowed, NotFound
 from forum.models import (
     PinScope,
@@ -163,7 +163,7 @@ def create_topic(
         raise Invalid(_l("Kun facilitatorer kan oprette materialer."), field="kind")
     if not theme.is_active:
         raise Invalid(_l("Temaet er ikke længere i brug. Vælg et andet."), field="theme")
-    return build_topic(
+    topic = build_topic(
         session,
         author,
         title=title,
@@ -173,6 +173,8 @@ def create_topic(
         theme=theme,
         created_at=created_at,
     )
+    reading.started(session, author, topic)
+    return topic
 
 
 def build_topic(
@@ -218,7 +220,9 @@ def reply(
         raise Invalid(_l("Emnet er slettet, så der kan ikke svares på det."), field="body")
     if not permissions.can(author, permissions.REPLY, topic):
         raise Invalid(_l("Emnet er låst, så der kan ikke svares på det."), field="body")
-    return append_post(session, author, topic, body, created_at=created_at)
+    post = append_post(session, author, topic, body, created_at=created_at)
+    reading.replied(session, author, topic, post)
+    return post
 
 
 def append_post(

@@ -236,6 +236,7 @@ POSTS = [
      _everyone(302, **MODERATORS)),
     ("/indstillinger", "/indstillinger", {"display_name": "Nyt Navn", "locale": "da"},
      _everyone(302)),
+    ("/marker-laest", "/marker-laest", {"next": "/unread"}, _everyone(302)),
     # Another member's login, or none: nobody's to end (the owner's case: test_logins.py).
     ("/indstillinger/sessioner/<int:login_session_id>/log-ud",
      "/indstillinger/sessioner/999999/log-ud", {}, _everyone(404, anonymous=302, inactive=302)),

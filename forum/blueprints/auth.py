@@ -50,6 +50,8 @@ def _start_session(user: User, *, remember: bool = False) -> None:
     logins.start(db.session, user, remember=remember, user_agent=logins.user_agent())
     login_user(user, remember=remember)
     user.last_seen_at = utcnow()
+    if user.first_login_at is None:  # where "new topics" start for a new member
+        user.first_login_at = user.last_seen_at
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum import places
+from forum import places, reading
 from forum.extensions import db
-from forum.lists import TopicCounts, TopicPage, topic_counts, topic_page
+from forum.lists import TopicCounts, TopicPage, reading_page, topic_counts, topic_page
 from forum.models import Region, Theme
-from forum.urls import page_number
+from forum.urls import local_path, page_number
 
 bp = Blueprint("browse", __name__)
 
@@ -44,14 +45,46 @@ def latest():  # type: ignore[no-untyped-def]
     return _latest(front_page=False)
 
 
-def _latest(front_page: bool):  # type: ignore[no-untyped-def]
+@bp.route("/unread")
+def unread():  # type: ignore[no-untyped-def]
+    """Topics the member tracks or watches with posts they have not read."""
+    return _latest(front_page=False, which="unread")
+
+
+@bp.route("/new")
+def new():  # type: ignore[no-untyped-def]
+    """Topics created since the member's cut-off that they have never opened."""
+    return _latest(front_page=False, which="new")
+
+
+@bp.route("/marker-laest", methods=["POST"])
+def mark_read():  # type: ignore[no-untyped-def]
+    """Mark everything as read ("Markér alle som læst"); back to the list it was asked on."""
+    reading.mark_all_read(db.session, current_user)
+    db.session.commit()
+    flash(_("Alt er markeret som læst."), "success")
+    return redirect(local_path(request.form.get("next")) or url_for("browse.latest"))
+
+
+def _latest(front_page: bool, which: str | None = None):  # type: ignore[no-untyped-def]
     # One set of counts (cached until topics change) serves the sidebar and the pagination.
     counts = topic_counts(db.session, current_user)
     regions = places.regions(db.session)
     themes = places.active_themes(db.session)
+    if which is None:
+        pagination = _topic_page(counts=counts)
+    else:
+        pagination = reading_page(
+            db.session,
+            current_user,
+            which=which,
+            page=_page(),
+            per_page=current_app.config["TOPICS_PER_PAGE"],
+        )
     return render_template(
         "browse/index.html",
-        pagination=_topic_page(counts=counts),
+        pagination=pagination,
+        which=which,
         front_page=front_page,
         region_counts=[(r, counts.by_region.get(r.id, 0)) for r in regions],
         theme_counts=[(t, counts.by_theme.get(t.id, 0)) for t in themes],

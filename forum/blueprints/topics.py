@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import partial
 
 from flask import (
     Blueprint,
     abort,
+    after_this_request,
     current_app,
     flash,
     redirect,
@@ -21,7 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum import markup, permissions, places, privacy
+from forum import markup, permissions, places, privacy, reading
 from forum import topics as domain
 from forum.blueprints.errors import text_kept
 from forum.errors import ForumError, Invalid, NotFound
@@ -35,7 +37,7 @@ from forum.forms import (
     TopicForm,
     add_error,
 )
-from forum.models import PinScope, Post, Topic, TopicKind
+from forum.models import PinScope, Post, Topic, TopicKind, TopicMember
 from forum.templating import PIN_LABELS, post_url, query_args, topic_url
 from forum.timeutil import to_naive_utc
 from forum.urls import page_number, post_number
@@ -113,6 +115,12 @@ def _render_topic(
         abort(404)
     # Fresh HTML for posts from an older renderer, for this page only: a GET never writes.
     domain.ensure_html([*pagination.items, topic.answer_post])
+    seen = reading.states(db.session, current_user, [topic.id]).get(topic.id)
+    first_unread = None
+    if seen is not None and seen.last_read_post_number < topic.post_number_max:
+        first_unread = seen.last_read_post_number + 1
+    if pagination.items:
+        _remember_reading(topic, pagination.items[-1].number, seen)
     return (
         render_template(
             "topics/show.html",
@@ -121,11 +129,24 @@ def _render_topic(
             reply_form=reply_form,
             target=target,
             preview=preview,
+            first_unread=first_unread,
             related=_related(topic) if page == 1 else [],
             **_moderation_forms(topic),
         ),
         status,
     )
+
+
+def _remember_reading(topic: Topic, up_to: int, seen: TopicMember | None) -> None:
+    """Move the member's read marker to the page's last post, after the response (if it moves)."""
+    if seen is not None and seen.last_read_post_number >= up_to:
+        return
+    app, user_id = current_app._get_current_object(), current_user.id  # type: ignore[attr-defined]
+
+    @after_this_request
+    def record(response):  # type: ignore[no-untyped-def]
+        response.call_on_close(partial(reading.record_read, app, user_id, topic.id, up_to))
+        return response
 
 
 def _related(topic: Topic) -> list[Topic]:

@@ -4,7 +4,7 @@ from forum.models.logins import LoginSession, ThrottleHit
 from forum.models.mail import MailMessage
 from forum.models.places import Municipality, Region, Theme
 from forum.models.search import SearchFailure, SearchOutboxEntry
-from forum.models.topics import PinScope, Post, PostRevision, Topic, TopicKind
+from forum.models.topics import PinScope, Post, PostRevision, Topic, TopicKind, TopicMember
 from forum.models.users import Invitation, Role, User
 from forum.timeutil import utcnow
 
@@ -24,6 +24,7 @@ __all__ = [
     "ThrottleHit",
     "Topic",
     "TopicKind",
+    "TopicMember",
     "User",
     "utcnow",
 ]

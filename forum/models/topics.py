@@ -39,6 +39,7 @@ class Topic(db.Model):
     __tablename__ = "topics"
     __table_args__ = (
         Index("ix_topics_last_posted_at", "last_posted_at"),
+        Index("ix_topics_created_at", "created_at"),  # the member's new topics (/new)
         Index("ix_topics_region_last", "region_id", "last_posted_at"),
         Index("ix_topics_theme_last", "theme_id", "last_posted_at"),
     )
@@ -153,3 +154,22 @@ class PostRevision(db.Model):
     written_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     written_by: Mapped[User] = relationship()
+
+
+class TopicMember(db.Model):
+    """A member's relation to one topic (Discourse's ``topic_users``): how far they have read,
+    and how closely they follow it. The read marker only moves forward."""
+
+    __tablename__ = "topic_members"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    last_read_post_number: Mapped[int] = mapped_column(default=0)
+    # forum.reading's levels (0 muted, 1 normal, 2 tracking, 3 watching) and why it was set.
+    level: Mapped[int] = mapped_column(default=1)
+    level_reason: Mapped[str] = mapped_column(String(20), default="")
+    first_visited_at: Mapped[datetime | None]

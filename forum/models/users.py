@@ -42,6 +42,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
+    first_login_at: Mapped[datetime | None]
+    # "Markér alle som læst": topics created before this are not new to the member.
+    marked_read_at: Mapped[datetime | None]
 
     municipality: Mapped[Municipality | None] = relationship()
 

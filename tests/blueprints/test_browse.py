@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from forum import places
+from forum import places, reading
 from forum import topics as domain
 from forum.extensions import db
 from forum.models import PinScope, Topic, TopicKind, User
@@ -356,6 +356,8 @@ PAGES = {
     "topic page 2": lambda t: f"/t/{t.slug}/{t.id}?page=2",
     "permalink": lambda t: f"/t/{t.slug}/{t.id}/2",
     "profile": lambda t: "/u/mette-kjaer",
+    "unread": lambda t: "/unread",
+    "new": lambda t: "/new",
 }
 
 
@@ -371,7 +373,12 @@ def test_statement_count_does_not_grow_with_data(
             domain.append_post(session, other_member, topic, f"Ekstra svar {i}")
     topic_id, member_id, facilitator_id = topic.id, member.id, facilitator.id
     url = PAGES[page](topic)
-    auth.login(member if viewer == "member" else facilitator)
+    viewing = member if viewer == "member" else facilitator
+    auth.login(viewing)
+    if page in ("unread", "new"):  # something to show on small data too
+        factories.topic(session, other_member, title="Et nyt emne efter login")
+        reading.replied(session, viewing, topic, factories.post(session, topic, 2))
+        domain.append_post(session, other_member, topic, "Et ulæst svar")
 
     small, small_statements = _count_statements(app, client, count_queries, url)
     _grow(session, member_id, topic_id, facilitator_id)
@@ -398,3 +405,99 @@ def test_lists_count_once_per_change(app, client, auth, session, count_queries, 
     with app.app_context():
         html = client.get(url).get_data(True)
     assert re.search(r'href="[^"]*page=4"', html), html
+
+
+# -- read state: unread, new, mark all read -------------------------------------------------
+
+
+def _sparring(session, author):  # type: ignore[no-untyped-def]
+    return domain.create_topic(
+        session,
+        author,
+        title="Hvem har erfaring med familierådslagning?",
+        body="Vi vil gerne i gang.",
+        kind=TopicKind.SPARRING,
+        region=places.region_by_slug(session, "midtjylland"),
+        theme=places.theme_by_slug(session, "familiepleje"),
+    )
+
+
+def test_a_list_shows_unread_posts_and_links_to_the_first_of_them(
+    app, client, auth, session, member, other_member
+):
+    app.config["POSTS_PER_PAGE"] = 2
+    topic = _sparring(session, member)
+    for n in range(3):
+        domain.reply(session, other_member, topic, f"Svar nummer {n}")
+    auth.login(member)
+
+    html = client.get("/latest").get_data(True)
+    assert "3 ulæste" in html
+    assert f'href="/t/{topic.slug}/{topic.id}/2"' in html  # the first unread post
+    assert _titles(client.get("/unread")) == [topic.title]
+
+    page = client.get(f"/t/{topic.slug}/{topic.id}/2").get_data(True)
+    assert "Ny siden dit sidste besøg" in page
+    # The permalink's page (posts 1-2) is read now, after the response; 3 and 4 are not.
+    html = client.get("/latest").get_data(True)
+    assert "2 ulæste" in html
+    assert f'href="/t/{topic.slug}/{topic.id}/3"' in html
+
+
+def test_new_topics_are_marked_until_opened(app, client, auth, session, member, other_member):
+    auth.login(member)
+    topic = factories.topic(session, other_member, title="Et helt nyt emne i regionen")
+    db.session.commit()
+    assert 'class="badge badge-new"' in client.get("/latest").get_data(True)
+    assert _titles(client.get("/new")) == [topic.title]
+
+    client.get(f"/t/{topic.slug}/{topic.id}")
+
+    assert _titles(client.get("/new")) == []
+    assert 'class="badge badge-new"' not in client.get("/latest").get_data(True)
+
+
+def test_topics_from_before_the_first_login_are_not_new(client, auth, session, other_member):
+    factories.topic(session, other_member, title="Et emne fra før medlemmet kom")
+    newcomer = factories.user(session, name="Ny Leder", municipality="Aarhus")
+    auth.login(newcomer)
+    assert _titles(client.get("/new")) == []
+
+
+def test_mark_all_read_empties_unread_and_new_and_goes_back(
+    client, auth, session, member, other_member
+):
+    topic = _sparring(session, member)
+    domain.reply(session, other_member, topic, "Et svar")
+    auth.login(member)
+    factories.topic(session, other_member, title="Endnu et nyt emne")
+    db.session.commit()
+    assert _titles(client.get("/unread")) and _titles(client.get("/new"))
+
+    response = client.post("/marker-laest", data={"next": "/new"})
+
+    assert response.headers["Location"] == "/new"
+    back = client.get("/new")
+    assert "Alt er markeret som læst." in back.get_data(True)
+    assert _titles(back) == []
+    assert _titles(client.get("/unread")) == []
+
+
+def test_mark_all_read_never_goes_elsewhere(client, auth, member):
+    auth.login(member)
+    response = client.post("/marker-laest", data={"next": "https://example.com/"})
+    assert response.headers["Location"] == "/latest"
+
+
+def test_the_lists_only_show_what_the_member_may_see(
+    client, auth, session, member, other_member, facilitator
+):
+    topic = _sparring(session, member)
+    domain.reply(session, other_member, topic, "Et svar")
+    gone = factories.topic(session, other_member, title="Et nyt emne der slettes")
+    auth.login(member)
+    domain.delete_post(session, facilitator, factories.post(session, topic, 1))
+    domain.delete_post(session, facilitator, factories.post(session, gone, 1))
+    db.session.commit()
+    assert _titles(client.get("/unread")) == []
+    assert _titles(client.get("/new")) == []

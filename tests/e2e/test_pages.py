@@ -60,6 +60,8 @@ def _pages(site: dict[str, object]) -> list[tuple[str, str]]:
     return [
         ("front", "/"),
         ("latest", "/latest"),
+        ("unread", "/unread"),
+        ("new", "/new"),
         ("region", f"/region/{region}"),
         ("region-theme", f"/region/{region}?tema={theme}"),
         ("theme", f"/tema/{theme}"),

@@ -1,0 +1,191 @@
+"""Read state: how far each member has read each topic, what is unread and what is new.
+
+Discourse's model (``topic_users``): one ``topic_members`` row per member and topic, with the
+last post number read, which only moves forward, and a notification level. Lists show unread
+posts for the topics a member tracks or watches (a member watches the topics they started and
+tracks those they replied to), and mark as *new* the topics created since the member's cut-off
+(the latest of: their first login, 14 days ago, their "mark all read") that they never opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from forum.extensions import db
+from forum.models import Post, Topic, TopicMember, User
+from forum.timeutil import utcnow
+
+MUTED, NORMAL, TRACKING, WATCHING = 0, 1, 2, 3
+NEW_DAYS = 14  # a topic older than this is never new
+
+
+@dataclass(frozen=True)
+class RowState:
+    """What a list row shows about the member's reading of its topic."""
+
+    unread: int = 0  # posts after the last read, in a topic tracked or watched
+    is_new: bool = False  # created since the cut-off and never opened
+    first_unread: int | None = None  # the post a link should open at
+
+    @property
+    def has_news(self) -> bool:
+        return self.unread > 0 or self.is_new
+
+
+def new_cutoff(user: User, now: datetime | None = None) -> datetime:
+    """Topics created after this, never opened, are new to ``user``."""
+    now = now or utcnow()
+    candidates = [now - timedelta(days=NEW_DAYS), user.first_login_at or user.created_at]
+    if user.marked_read_at is not None:
+        candidates.append(user.marked_read_at)
+    return max(c for c in candidates if c is not None)
+
+
+def states(session: Session, user: Any, topic_ids: list[int]) -> dict[int, TopicMember]:
+    """The member's rows for these topics, in one statement ({} for no one logged in)."""
+    if not topic_ids or not getattr(user, "is_authenticated", False):
+        return {}
+    rows = session.scalars(
+        select(TopicMember).where(
+            TopicMember.user_id == user.id, TopicMember.topic_id.in_(topic_ids)
+        )
+    )
+    return {row.topic_id: row for row in rows}
+
+
+def row_state(topic: Topic, member: TopicMember | None, cutoff: datetime | None) -> RowState:
+    """Unread count, "new" and where to open, for one list row."""
+    if member is None:
+        is_new = cutoff is not None and topic.created_at > cutoff
+        return RowState(is_new=is_new)
+    unread = 0
+    if member.level >= TRACKING:
+        unread = max(0, topic.post_number_max - member.last_read_post_number)
+    first = member.last_read_post_number + 1 if unread else None
+    return RowState(unread=unread, first_unread=first)
+
+
+def record_read(app: Flask, user_id: int, topic_id: int, up_to: int) -> None:
+    """Move a member's read marker in a topic forward to ``up_to``, in one small statement of
+    its own app context and session: run after a topic page's response (a page view writes
+    nothing else, and leaves nothing of its own session to be flushed)."""
+    with app.app_context():
+        try:
+            _upsert(db.session, user_id, topic_id, last_read=up_to)
+            db.session.commit()
+        except Exception:  # a busy database: the next view moves it
+            db.session.rollback()
+            app.logger.warning("could not record reading of topic %s", topic_id)
+        finally:
+            db.session.remove()
+
+
+def started(session: Session, user: User, topic: Topic) -> None:
+    """The author watches a topic they started, and has read its first post."""
+    session.add(
+        TopicMember(
+            user_id=user.id,
+            topic_id=topic.id,
+            last_read_post_number=1,
+            level=WATCHING,
+            level_reason="created",
+            first_visited_at=topic.created_at,
+        )
+    )
+    session.flush()
+
+
+def replied(session: Session, user: User, topic: Topic, post: Post) -> None:
+    """A member who replies tracks the topic (unless they chose otherwise), read to their post."""
+    _upsert(session, user.id, topic.id, last_read=post.number, at_least=TRACKING)
+
+
+def mark_all_read(session: Session, user: User) -> None:
+    """Nothing is new or unread any more: the cut-off moves to now and every tracked topic is
+    read to its last post."""
+    now = utcnow()
+    user.marked_read_at = now
+    last = select(Topic.post_number_max).where(Topic.id == TopicMember.topic_id).scalar_subquery()
+    session.execute(
+        update(TopicMember)
+        .where(TopicMember.user_id == user.id, TopicMember.last_read_post_number < last)
+        .values(last_read_post_number=last)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def unread_filter(user: User) -> Any:
+    """Topics the member tracks or watches with posts after the last one they read.
+
+    Driven by the member's own rows (an IN over their topic ids, the primary key's prefix),
+    so the database looks only at topics the member follows, not at every topic."""
+    followed = select(TopicMember.topic_id).where(
+        TopicMember.user_id == user.id, TopicMember.level >= TRACKING
+    )
+    last_read = (
+        select(TopicMember.last_read_post_number)
+        .where(TopicMember.user_id == user.id, TopicMember.topic_id == Topic.id)
+        .scalar_subquery()
+    )
+    return and_(Topic.id.in_(followed), last_read < Topic.post_number_max)
+
+
+def new_filter(user: User) -> Any:
+    """Topics created since the member's cut-off that they have never opened (an IN over the
+    topics created since, by their index, so that older topics are never looked at)."""
+    created_since = select(Topic.id).where(Topic.created_at > new_cutoff(user))
+    return and_(
+        Topic.id.in_(created_since),
+        ~exists().where(TopicMember.topic_id == Topic.id, TopicMember.user_id == user.id),
+    )
+
+
+def counts(session: Session, user: User) -> tuple[int, int]:
+    """How many topics are unread and new for the member (visible ones only)."""
+    from forum import permissions
+
+    base: Select = select(func.count(Topic.id)).where(permissions.visible_topics(user))
+    return (
+        session.scalar(base.where(unread_filter(user))) or 0,
+        session.scalar(base.where(new_filter(user))) or 0,
+    )
+
+
+def _upsert(
+    session: Session, user_id: int, topic_id: int, *, last_read: int, at_least: int = NORMAL
+) -> None:
+    # One INSERT ... ON CONFLICT: the marker only moves forward (GREATEST / MAX, as Discourse's
+    # update_last_read), and the level only rises to ``at_least`` from normal, never from muted.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    greatest = func.greatest if dialect == "postgresql" else func.max
+    stmt = insert(TopicMember).values(
+        user_id=user_id,
+        topic_id=topic_id,
+        last_read_post_number=last_read,
+        level=at_least,
+        level_reason="replied" if at_least > NORMAL else "",
+        first_visited_at=utcnow(),
+    )
+    current = TopicMember.__table__.c
+    rise = and_(current.level == NORMAL, stmt.excluded.level > NORMAL)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[current.user_id, current.topic_id],
+        set_={
+            "last_read_post_number": greatest(
+                current.last_read_post_number, stmt.excluded.last_read_post_number
+            ),
+            "level": case((rise, stmt.excluded.level), else_=current.level),
+            "level_reason": case((rise, stmt.excluded.level_reason), else_=current.level_reason),
+        },
+    )
+    session.execute(stmt)
