@@ -194,9 +194,13 @@ class TopicPage(Pagination):
         self._loaded = _load_rows(session, shown + rest)
         user = self._query_args["user"]
         topics = shown + rest
-        members = reading.states(session, user, [t.id for t in topics])
+        ids = [t.id for t in topics]
+        members = reading.states(session, user, ids)
+        unread = reading.unread_posts(session, user, ids)
         cutoff = reading.new_cutoff(user) if getattr(user, "is_authenticated", False) else None
-        self.read_states = {t.id: reading.row_state(t, members.get(t.id), cutoff) for t in topics}
+        self.read_states = {
+            t.id: reading.row_state(t, members.get(t.id), cutoff, unread.get(t.id)) for t in topics
+        }
         return topics
 
     def _query_count(self) -> int:

@@ -61,16 +61,46 @@ def states(session: Session, user: Any, topic_ids: list[int]) -> dict[int, Topic
     return {row.topic_id: row for row in rows}
 
 
-def row_state(topic: Topic, member: TopicMember | None, cutoff: datetime | None) -> RowState:
-    """Unread count, "new" and where to open, for one list row."""
+def unread_posts(session: Session, user: Any, topic_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """For these topics, the posts the member may see after their read marker, in the topics
+    they track or watch: topic id -> (how many, the first one's number). One statement; a
+    deleted post is neither counted nor linked to."""
+    from forum import permissions
+
+    if not topic_ids or not getattr(user, "is_authenticated", False):
+        return {}
+    rows = session.execute(
+        select(Post.topic_id, func.count(Post.id), func.min(Post.number))
+        .join(
+            TopicMember,
+            and_(TopicMember.topic_id == Post.topic_id, TopicMember.user_id == user.id),
+        )
+        .where(
+            Post.topic_id.in_(topic_ids),
+            TopicMember.level >= TRACKING,
+            Post.number > TopicMember.last_read_post_number,
+            permissions.visible_posts(user),
+        )
+        .group_by(Post.topic_id)
+    )
+    return {topic_id: (count, first) for topic_id, count, first in rows}
+
+
+def row_state(
+    topic: Topic,
+    member: TopicMember | None,
+    cutoff: datetime | None,
+    unread: tuple[int, int] | None = None,
+) -> RowState:
+    """Unread count, "new" and where to open, for one list row (``unread`` from
+    :func:`unread_posts`)."""
     if member is None:
         is_new = cutoff is not None and topic.created_at > cutoff
         return RowState(is_new=is_new)
-    unread = 0
-    if member.level >= TRACKING:
-        unread = max(0, topic.post_number_max - member.last_read_post_number)
-    first = member.last_read_post_number + 1 if unread else None
-    return RowState(unread=unread, first_unread=first)
+    if unread is None:
+        return RowState()
+    count, first = unread
+    return RowState(unread=count, first_unread=first)
 
 
 def record_read(app: Flask, user_id: int, topic_id: int, up_to: int) -> None:
@@ -124,19 +154,23 @@ def mark_all_read(session: Session, user: User) -> None:
 
 
 def unread_filter(user: User) -> Any:
-    """Topics the member tracks or watches with posts after the last one they read.
+    """Topics the member tracks or watches with posts they may see after their read marker.
 
     Driven by the member's own rows (an IN over their topic ids, the primary key's prefix),
     so the database looks only at topics the member follows, not at every topic."""
-    followed = select(TopicMember.topic_id).where(
-        TopicMember.user_id == user.id, TopicMember.level >= TRACKING
+    from forum import permissions
+
+    followed_with_news = (
+        select(TopicMember.topic_id)
+        .join(Post, Post.topic_id == TopicMember.topic_id)
+        .where(
+            TopicMember.user_id == user.id,
+            TopicMember.level >= TRACKING,
+            Post.number > TopicMember.last_read_post_number,
+            permissions.visible_posts(user),
+        )
     )
-    last_read = (
-        select(TopicMember.last_read_post_number)
-        .where(TopicMember.user_id == user.id, TopicMember.topic_id == Topic.id)
-        .scalar_subquery()
-    )
-    return and_(Topic.id.in_(followed), last_read < Topic.post_number_max)
+    return Topic.id.in_(followed_with_news)
 
 
 def new_filter(user: User) -> Any:

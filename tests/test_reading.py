@@ -68,10 +68,26 @@ def test_unread_counts_only_for_tracked_and_watched_topics(session, member, othe
     topic = _started(session, member)
     for n in range(3):
         domain.reply(session, other_member, topic, f"Svar {n}")
-    watched = reading.row_state(topic, _row(session, member, topic), None)
+    unread = reading.unread_posts(session, member, [topic.id])
+    watched = reading.row_state(topic, _row(session, member, topic), None, unread.get(topic.id))
     assert (watched.unread, watched.first_unread, watched.is_new) == (3, 2, False)
-    normal = TopicMember(topic_id=topic.id, last_read_post_number=1, level=reading.NORMAL)
-    assert reading.row_state(topic, normal, None).unread == 0
+    _row(session, member, topic).level = reading.NORMAL
+    session.flush()
+    assert reading.unread_posts(session, member, [topic.id]) == {}
+
+
+def test_deleted_posts_are_neither_counted_nor_linked_to(session, member, other_member, admin):
+    topic = _started(session, member)
+    for n in range(3):
+        domain.reply(session, other_member, topic, f"Svar {n}")
+    domain.delete_post(session, admin, factories.post(session, topic, 2))
+    assert reading.unread_posts(session, member, [topic.id]) == {topic.id: (2, 3)}
+    for n in (3, 4):
+        domain.delete_post(session, admin, factories.post(session, topic, n))
+    assert reading.unread_posts(session, member, [topic.id]) == {}
+    assert reading.counts(session, member)[0] == 0
+    # A moderator sees deleted posts (as stubs), so they count for them.
+    assert reading.unread_posts(session, admin, [topic.id]) == {}  # admin follows nothing
 
 
 def test_new_means_created_since_the_cut_off_and_never_opened(session, member, other_member):

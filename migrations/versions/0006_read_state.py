@@ -43,6 +43,20 @@ def upgrade():
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("first_login_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("marked_read_at", sa.DateTime(), nullable=True))
+    # What members wrote before: they watch the topics they started and track those they
+    # replied to, read up to their own last post (so their own topics are never "new").
+    op.execute(
+        "INSERT INTO topic_members (user_id, topic_id, last_read_post_number, level,"
+        " level_reason, first_visited_at)"
+        " SELECT author_id, id, post_number_max, 3, 'created', created_at FROM topics"
+    )
+    op.execute(
+        "INSERT INTO topic_members (user_id, topic_id, last_read_post_number, level,"
+        " level_reason, first_visited_at)"
+        " SELECT posts.author_id, posts.topic_id, MAX(posts.number), 2, 'replied',"
+        " MIN(posts.created_at) FROM posts JOIN topics ON topics.id = posts.topic_id"
+        " WHERE posts.author_id <> topics.author_id GROUP BY posts.author_id, posts.topic_id"
+    )
 
 
 def downgrade():
