@@ -27,7 +27,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
 
-from forum.extensions import db
+from forum.afterwards import small_write
 from forum.models import LoginSession, User
 from forum.timeutil import utcnow
 
@@ -168,18 +168,8 @@ def schedule_touch(app: Flask, response: Any) -> Any:
 
 
 def _touch(app: Flask, login_session_id: int, now: datetime, expires: datetime | None) -> None:
-    # Its own app context and session: whatever the view left in its session is not flushed.
-    with app.app_context():
-        values: dict[str, Any] = {"last_seen_at": now}
-        if expires is not None:
-            values["expires_at"] = expires
-        try:
-            db.session.execute(
-                update(LoginSession).where(LoginSession.id == login_session_id).values(**values)
-            )
-            db.session.commit()
-        except Exception:  # a busy database: the next request tries again
-            db.session.rollback()
-            app.logger.warning("could not record session %s as seen", login_session_id)
-        finally:
-            db.session.remove()
+    values: dict[str, Any] = {"last_seen_at": now}
+    if expires is not None:
+        values["expires_at"] = expires
+    change = update(LoginSession).where(LoginSession.id == login_session_id).values(**values)
+    small_write(app, lambda session: session.execute(change), f"session {login_session_id} as seen")

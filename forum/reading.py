@@ -17,9 +17,8 @@ from flask import Flask
 from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
 
-from forum.extensions import db
+from forum.afterwards import small_write
 from forum.models import Post, Topic, TopicMember, User
 from forum.timeutil import utcnow
 
@@ -104,18 +103,13 @@ def row_state(
 
 
 def record_read(app: Flask, user_id: int, topic_id: int, up_to: int) -> None:
-    """Move a member's read marker in a topic forward to ``up_to``, in one small statement of
-    its own app context and session: run after a topic page's response (a page view writes
-    nothing else, and leaves nothing of its own session to be flushed)."""
-    with app.app_context():
-        try:
-            _upsert(db.session, user_id, topic_id, last_read=up_to)
-            db.session.commit()
-        except Exception:  # a busy database: the next view moves it
-            db.session.rollback()
-            app.logger.warning("could not record reading of topic %s", topic_id)
-        finally:
-            db.session.remove()
+    """Move a member's read marker in a topic forward to ``up_to``, in one small statement
+    after a topic page's response (a page view writes nothing else)."""
+    small_write(
+        app,
+        lambda session: _upsert(session, user_id, topic_id, last_read=up_to),
+        f"reading of topic {topic_id}",
+    )
 
 
 def started(session: Session, user: User, topic: Topic) -> None:
@@ -180,17 +174,6 @@ def new_filter(user: User) -> Any:
     return and_(
         Topic.id.in_(created_since),
         ~exists().where(TopicMember.topic_id == Topic.id, TopicMember.user_id == user.id),
-    )
-
-
-def counts(session: Session, user: User) -> tuple[int, int]:
-    """How many topics are unread and new for the member (visible ones only)."""
-    from forum import permissions
-
-    base: Select = select(func.count(Topic.id)).where(permissions.visible_topics(user))
-    return (
-        session.scalar(base.where(unread_filter(user))) or 0,
-        session.scalar(base.where(new_filter(user))) or 0,
     )
 
 

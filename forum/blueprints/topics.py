@@ -119,22 +119,20 @@ def _render_topic(
     first_unread = None
     if seen is not None and seen.last_read_post_number < topic.post_number_max:
         first_unread = seen.last_read_post_number + 1
-    if pagination.items:
-        _remember_reading(topic, pagination.items[-1].number, seen)
-    return (
-        render_template(
-            "topics/show.html",
-            topic=topic,
-            pagination=pagination,
-            reply_form=reply_form,
-            target=target,
-            preview=preview,
-            first_unread=first_unread,
-            related=_related(topic) if page == 1 else [],
-            **_moderation_forms(topic),
-        ),
-        status,
+    html = render_template(
+        "topics/show.html",
+        topic=topic,
+        pagination=pagination,
+        reply_form=reply_form,
+        target=target,
+        preview=preview,
+        first_unread=first_unread,
+        related=_related(topic) if page == 1 else [],
+        **_moderation_forms(topic),
     )
+    if pagination.items:  # only a page that rendered counts as read
+        _remember_reading(topic, pagination.items[-1].number, seen)
+    return html, status
 
 
 def _remember_reading(topic: Topic, up_to: int, seen: TopicMember | None) -> None:
