@@ -58,6 +58,7 @@ class Config:
 
     TOPICS_PER_PAGE = 30
     POSTS_PER_PAGE = 20
+    NOTIFICATIONS_PER_PAGE = 30
     TITLE_MAX_LENGTH = 150
     BODY_MAX_LENGTH = 30000
 
@@ -66,6 +67,15 @@ class Config:
     SEARCH_INDEX_DIR = ""
     # Apply a request's changes to the index right after its response (off: only by CLI).
     SEARCH_SYNC_AFTER_REQUEST = True
+
+    # "Kun når jeg ikke er på forummet": a notification is e-mailed after this many seconds,
+    # and not at all if the member has read it meanwhile.
+    NOTIFY_EMAIL_DELAY_SECONDS = 600
+    # Write a post's notifications right after its response (off: only `flask notify send`).
+    NOTIFY_AFTER_REQUEST = True
+
+    # The forum's public address: links in e-mails and feeds, also when written by a command.
+    BASE_URL = "http://127.0.0.1:5000"
 
     # Empty MAIL_SERVER: mail is written to the log instead of sent (development).
     MAIL_SERVER = ""

@@ -86,6 +86,8 @@ class TopicForm(Form):
 
 class ReplyForm(Form):
     body = TextAreaField(_l("Dit svar"))
+    # The number of the post this reply answers (its "Svar" or "Citér" link).
+    reply_to = HiddenField()
 
 
 class EditPostForm(Form):
@@ -160,6 +162,24 @@ class PreferencesForm(Form):
         # Set after construction: tuple choices in the field's constructor are deprecated
         # (a DeprecationWarning in WTForms 3.3); the setter takes them as the other forms do.
         self.locale.choices = [("da", "Dansk"), ("en", "English")]
+
+
+class EmailSettingsForm(Form):
+    email_level = SelectField(_l("E-mail om notifikationer"))
+    digest_period = SelectField(_l("Nyhedsbrev med det nye"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.email_level.choices = [
+            ("away", _l("Kun når jeg ikke er på forummet (efter 10 minutter, hvis ulæst)")),
+            ("always", _l("Straks")),
+            ("never", _l("Aldrig")),
+        ]
+        self.digest_period.choices = [
+            ("weekly", _l("Ugentligt, hvis jeg ikke har været forbi")),
+            ("daily", _l("Dagligt, hvis jeg ikke har været forbi")),
+            ("never", _l("Aldrig")),
+        ]
 
 
 class UserAdminForm(Form):

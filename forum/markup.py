@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from xml.etree.ElementTree import Element
@@ -38,8 +39,10 @@ __all__ = [
     "ALLOWED_TAGS",
     "ALLOWED_URL_SCHEMES",
     "LINK_REL",
+    "MAX_MENTIONS",
     "RENDERER_VERSION",
     "highlighted",
+    "mentions",
     "plain_text",
     "quote",
     "render",
@@ -62,9 +65,10 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
 )  # fmt: skip
 
 # Attribute *names* allowed per tag.  Values are narrowed further in _filter_attribute.
-# Deliberately no class/style/id anywhere except code[class] for the language hint.
+# Deliberately no class/style/id anywhere except code[class] for the language hint and
+# a[class] for "mention" (an @username link, see _MentionProcessor).
 ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
-    "a": frozenset({"href", "title"}),
+    "a": frozenset({"href", "title", "class"}),
     "img": frozenset({"src", "alt", "title"}),
     "th": frozenset({"align"}),
     "td": frozenset({"align"}),
@@ -137,6 +141,62 @@ def _trim_url(url: str) -> str:
     return url
 
 
+# "@mette-kjaer" as usernames are made (forum.slugs: a-z, 0-9, inner hyphens, at most 60 in
+# the database), matched case-insensitively.  Not after a letter or digit (anne@kommune.dk),
+# nor after "@", ".", "/", "+" or "-" (parts of addresses and paths); "_" is Markdown
+# emphasis, so "_@anne_" counts.  Not followed by a letter or digit, nor by "-x", ".x" or
+# "@" (so "@kommune.dk" and "@anne-kjær" are no mentions, while "@anne." and "@anne-" are).
+# The bounded repeat keeps backtracking at most 60 steps per "@".
+_MENTION_RE = (
+    r"(?<![^\W_])(?<![@./+-])"
+    r"@([A-Za-z0-9](?:[A-Za-z0-9-]{0,58}[A-Za-z0-9])?)"
+    r"(?![^\W_])(?![-.][^\W_])(?!@)"
+)
+_MENTION_CLASS = "mention"
+# The links _MentionProcessor makes, as Markdown serialises them (attributes in the order
+# set).  User text cannot produce this: with raw HTML off, a typed "<" is escaped.
+_MENTION_LINK = re.compile(r'<a class="mention" href="/u/([a-z0-9-]+)">')
+# mentions() asks for every name; "@a " 10,000 times must not build 10,000 links.
+_MENTION_LINKS_PER_TEXT = 500
+MAX_MENTIONS = 20
+
+
+class _EveryName:
+    """Stands for "link every name" when mentions() looks for them."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+class _MentionProcessor(InlineProcessor):
+    """Turn ``@username`` into a link to the profile, for the names in ``self.linked``.
+
+    Runs after code spans, links, autolinks and bare URLs (higher priorities), whose text
+    is atomic, so a name in code or in a URL is out of reach; ANCESTOR_EXCLUDES keeps it
+    out of link text.  ``linked`` is set per conversion by _markdown_to_html.
+    """
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def __init__(self, pattern: str, md: markdown.Markdown) -> None:
+        super().__init__(pattern, md)
+        self.linked: Collection[str] = ()
+        self.budget = 0
+
+    def handleMatch(  # Markdown's camelCase API
+        self, m: re.Match[str], data: str
+    ) -> tuple[Element | None, int | None, int | None]:
+        name = m.group(1).lower()
+        if self.budget <= 0 or name not in self.linked:
+            return None, None, None
+        self.budget -= 1
+        el = Element("a")
+        el.set("class", _MENTION_CLASS)
+        el.set("href", f"/u/{name}")
+        el.text = AtomicString(m.group(0))  # as typed; no emphasis inside a name
+        return el, m.start(0), m.end(0)
+
+
 def _new_markdown() -> markdown.Markdown:
     md = markdown.Markdown(
         extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
@@ -151,6 +211,8 @@ def _new_markdown() -> markdown.Markdown:
     # Priority 115: below code spans (190), links (160), images (150) and <autolinks> (120),
     # above emphasis (60) so "https://x.dk/a_b_c" is not italicised before it is linked.
     md.inlinePatterns.register(_BareUrlProcessor(_BARE_URL_RE, md), "bare_url", 115)
+    # Below bare URLs (so "https://x.dk/@anne" stays one link), above emphasis.
+    md.inlinePatterns.register(_MentionProcessor(_MENTION_RE, md), "mention", 110)
     return md
 
 
@@ -165,13 +227,16 @@ _local = threading.local()
 MAX_BRACKETS = 400
 
 
-def _markdown_to_html(text: str) -> str:
+def _markdown_to_html(text: str, linked: Collection[str] = ()) -> str:
     if text.count("[") > MAX_BRACKETS:
         text = text.replace("\\[", "[").replace("[", "\\[")
     md: markdown.Markdown | None = getattr(_local, "md", None)
     if md is None:
         md = _local.md = _new_markdown()
     md.reset()
+    mention = md.inlinePatterns["mention"]
+    assert isinstance(mention, _MentionProcessor)
+    mention.linked, mention.budget = linked, _MENTION_LINKS_PER_TEXT
     try:
         return md.convert(text)
     except RecursionError:
@@ -182,6 +247,8 @@ def _markdown_to_html(text: str) -> str:
         return "".join(
             "<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs if p
         )
+    finally:
+        mention.linked = ()
 
 
 # --- Sanitising ------------------------------------------------------------------------------
@@ -198,6 +265,9 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         # Only https or this site: no http (mixed content, tracking over plain text) and
         # no "//host" (protocol-relative, i.e. someone else's server).
         return value if _IMAGE_SRC.match(value) else None
+    if tag == "a" and attribute == "class":
+        # Only the mention marker this module sets; any other class could borrow site CSS.
+        return value if value == _MENTION_CLASS else None
     if tag == "code" and attribute == "class":
         # Only the language hint fenced code emits; arbitrary classes could borrow site CSS.
         classes = [c for c in value.split() if _LANGUAGE_CLASS.match(c)]
@@ -283,10 +353,31 @@ def _sanitise(fragment: str) -> str:
 # --- Public API ------------------------------------------------------------------------------
 
 
-def render(text: str) -> Markup:
-    """Markdown source -> sanitised HTML. The only way user text becomes HTML."""
+def render(text: str, mentioned: Collection[str] = ()) -> Markup:
+    """Markdown source -> sanitised HTML. The only way user text becomes HTML.
+
+    ``@username`` becomes a link to the profile for the usernames in ``mentioned`` (those
+    that exist, as the caller found them from :func:`mentions`); other names stay text.
+    """
     source = _CONTROL_CHARS.sub("", text)
-    return Markup(_sanitise(_markdown_to_html(source)).strip())
+    linked = frozenset(name.lower() for name in mentioned)
+    return Markup(_sanitise(_markdown_to_html(source, linked)).strip())
+
+
+def mentions(text: str) -> list[str]:
+    """The usernames mentioned as ``@username``, lowercased, distinct, in order of first
+    appearance, at most MAX_MENTIONS; never in code, link text, URLs or e-mail addresses."""
+    if "@" not in text:
+        return []
+    # The same pipeline as render, linking every name, so a mention is exactly what the
+    # post would show as one; the links come out in document order.
+    source = _markdown_to_html(_CONTROL_CHARS.sub("", text), _EveryName())
+    names: dict[str, None] = {}
+    for m in _MENTION_LINK.finditer(source):
+        names.setdefault(m.group(1))
+        if len(names) == MAX_MENTIONS:
+            break
+    return list(names)
 
 
 # Characters that would end or open emphasis or a link inside "**Name skrev:**".  Hyphens

@@ -28,6 +28,9 @@ INVITE = "invite"  # obj: None
 ADMINISTER = "administer"  # obj: None (users, themes, municipalities)
 DEACTIVATE = "deactivate"  # obj: user
 SEARCH = "search"  # obj: None; the index holds only what every member may see (below)
+THANK = "thank"  # obj: post (say "tak" for it)
+BOOKMARK = "bookmark"  # obj: post (save it, with a reminder)
+FOLLOW = "follow"  # obj: topic, region or theme (set one's level: follow, track, mute)
 
 ACTIONS = (
     VIEW,
@@ -46,6 +49,9 @@ ACTIONS = (
     ADMINISTER,
     DEACTIVATE,
     SEARCH,
+    THANK,
+    BOOKMARK,
+    FOLLOW,
 )
 
 
@@ -144,6 +150,24 @@ def _mark_as_answer(user: User, post: Post) -> bool:
     return _mark_answer(user, topic)
 
 
+def _thank(user: User, post: Post) -> bool:
+    # Not one's own post; nor what was deleted (moderators see it, but it is not there to thank).
+    if post.author_id == user.id or post.is_deleted or post.topic.is_deleted:
+        return False
+    return _view(user, post)
+
+
+def _bookmark(user: User, post: Post) -> bool:
+    return _view(user, post) and not post.is_deleted
+
+
+def _follow(user: User, obj: Any) -> bool:
+    # A topic one can still read (not a deleted one, even for moderators); any region or theme.
+    if isinstance(obj, Topic):
+        return _view(user, obj) and not obj.is_deleted
+    return obj is not None
+
+
 def _deactivate(user: User, other: User) -> bool:
     # Not oneself: the last administrator could otherwise lock everyone out.
     return user.is_admin and other.id != user.id
@@ -166,6 +190,9 @@ _RULES = {
     ADMINISTER: lambda user, obj: user.is_admin,
     DEACTIVATE: _deactivate,
     SEARCH: lambda user, obj: True,
+    THANK: _thank,
+    BOOKMARK: _bookmark,
+    FOLLOW: _follow,
 }
 
 

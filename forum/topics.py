@@ -11,11 +11,12 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Select, and_, case, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from forum import markup, permissions, privacy, reading
+from forum import markup, notify, permissions, privacy, reading
 from forum.errors import Invalid, NotAllowed, NotFound
 from forum.models import (
     PinScope,
@@ -110,10 +111,39 @@ def _clean_both(title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
-def _set_body(post: Post, body: str) -> None:
+def render_body(session: Session, body: str) -> Markup:
+    """A post's HTML, with "@username" linked for the active members it names."""
+    return markup.render(body, _members_named(session, markup.mentions(body)))
+
+
+def _set_body(session: Session, post: Post, body: str) -> None:
     post.body = body
-    post.html = str(markup.render(body))
+    post.html = str(render_body(session, body))
     post.html_version = markup.RENDERER_VERSION
+
+
+def _members_named(session: Session, names: Iterable[str]) -> set[str]:
+    """Which of these usernames belong to active members (so "@name" links to a profile);
+    no statement when there are no names."""
+    names = set(names)
+    if not names:
+        return set()
+    # no_autoflush: the post being written may already be in the session, half filled in.
+    with session.no_autoflush:
+        return set(
+            session.scalars(select(User.username).where(User.username.in_(names), User.active))
+        )
+
+
+def _render_all(session: Session | None, posts: list[Post]) -> list[str]:
+    """Fresh HTML for each post, mentions linked, with at most one statement for them all."""
+    mentioned = [markup.mentions(post.body) for post in posts]
+    wanted = {name for names in mentioned for name in names}
+    known = _members_named(session, wanted) if session is not None else set()
+    return [
+        str(markup.render(post.body, known.intersection(names)))
+        for post, names in zip(posts, mentioned, strict=True)
+    ]
 
 
 def ensure_html(posts: Iterable[Post | None]) -> None:
@@ -121,10 +151,13 @@ def ensure_html(posts: Iterable[Post | None]) -> None:
 
     A page view never writes: the new HTML is set as if it had been loaded, so the session
     sees no change to flush. ``flask posts rerender`` (or the next edit) stores it.
+    Mentions are linked with one statement for all the stale posts together.
     """
-    for post in posts:
-        if post is not None and post.html_version != markup.RENDERER_VERSION:
-            set_committed_value(post, "html", str(markup.render(post.body)))
+    stale = [p for p in posts if p is not None and p.html_version != markup.RENDERER_VERSION]
+    if not stale:
+        return
+    for post, fresh in zip(stale, _render_all(object_session(stale[0]), stale), strict=True):
+        set_committed_value(post, "html", fresh)
 
 
 def rerender_stale(session: Session, batch: int = 500) -> int:
@@ -135,8 +168,8 @@ def rerender_stale(session: Session, batch: int = 500) -> int:
         .order_by(Post.id)
         .limit(batch)
     ).all()
-    for post in stale:
-        post.html = str(markup.render(post.body))
+    for post, fresh in zip(stale, _render_all(session, list(stale)), strict=True):
+        post.html = fresh
         post.html_version = markup.RENDERER_VERSION
     session.flush()
     return len(stale)
@@ -174,6 +207,7 @@ def create_topic(
         created_at=created_at,
     )
     reading.started(session, author, topic)
+    notify.enqueue(session, "post", topic_first_post(session, topic), author)
     return topic
 
 
@@ -206,22 +240,31 @@ def build_topic(
         post_number_max=1,
     )
     post = Post(topic=topic, number=1, author=author, created_at=now)
-    _set_body(post, body)
+    _set_body(session, post, body)
     session.add_all([topic, post])
     session.flush()
     return topic
 
 
 def reply(
-    session: Session, author: User, topic: Topic, body: str, *, created_at: datetime | None = None
+    session: Session,
+    author: User,
+    topic: Topic,
+    body: str,
+    *,
+    created_at: datetime | None = None,
+    reply_to: int | None = None,
 ) -> Post:
-    """Add a reply at the end of a topic."""
+    """Add a reply at the end of a topic (``reply_to``: the number of the post it answers)."""
     if topic.is_deleted:
         raise Invalid(_l("Emnet er slettet, så der kan ikke svares på det."), field="body")
     if not permissions.can(author, permissions.REPLY, topic):
         raise Invalid(_l("Emnet er låst, så der kan ikke svares på det."), field="body")
     post = append_post(session, author, topic, body, created_at=created_at)
+    if reply_to is not None and 0 < reply_to < post.number:
+        post.reply_to_number = reply_to
     reading.replied(session, author, topic, post)
+    notify.enqueue(session, "post", post, author)
     return post
 
 
@@ -245,7 +288,7 @@ def append_post(
         .returning(Topic.post_number_max)
     ).scalar_one()
     post = Post(topic=topic, number=number, author=author, created_at=now)
-    _set_body(post, body)
+    _set_body(session, post, body)
     session.add(post)
     session.flush()
     return post
@@ -286,7 +329,7 @@ def edit_post(
             written_by_id=post.edited_by_id or post.author_id,
         )
     )
-    _set_body(post, body)
+    _set_body(session, post, body)
     if new_title is not None:
         post.topic.title = new_title
         post.topic.slug = slugify(new_title)
@@ -345,6 +388,7 @@ def mark_answer(session: Session, user: User, topic: Topic, post: Post | None) -
             raise Invalid(_l("Kun et synligt svar i emnet kan markeres som svaret."))
         _require(user, permissions.MARK_AS_ANSWER, post)  # e.g. not the asker's own reply
         topic.answer_post_id = post.id
+        notify.enqueue(session, "answer", post, user)
     else:
         topic.answer_post_id = None
     session.flush()
@@ -419,6 +463,11 @@ def get_topic(session: Session, user: User, topic_id: int) -> Topic:
     if topic is None or not permissions.can(user, permissions.VIEW, topic):
         raise NotFound(_l("Emnet findes ikke."))
     return topic
+
+
+def topic_first_post(session: Session, topic: Topic) -> Post:
+    """A topic's opening post."""
+    return session.scalars(select(Post).where(Post.topic_id == topic.id, Post.number == 1)).one()
 
 
 def get_post(session: Session, user: User, topic: Topic, number: int) -> Post:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from werkzeug.routing import IntegerConverter
 
 # Ids are 32-bit integers in both databases; a larger number in a URL is simply not found.
@@ -51,3 +52,15 @@ def local_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL on the forum's public address (``BASE_URL``), for e-mails and feeds.
+
+    It does not depend on the request (there is none in a worker or a command), so a link is
+    the same whoever or whatever writes it."""
+    parts = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path.rstrip("/") or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)

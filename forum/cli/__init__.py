@@ -1,4 +1,5 @@
-"""`flask` commands, one module per group: content, accounts, mail, posts, search."""
+"""`flask` commands, one module per group: content, accounts, digest, mail, notify, posts,
+search."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from flask import Flask
 from forum.cli._helpers import database_needed
 from forum.cli.accounts import create_admin_command
 from forum.cli.content import demo_command, generate_command, import_command
+from forum.cli.digest import digest_command
 from forum.cli.mail import mail_group
+from forum.cli.notify import notify_group
 from forum.cli.posts import posts_group
 from forum.cli.search import search_group
 
@@ -20,6 +23,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(generate_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(digest_command)
     app.cli.add_command(mail_group)
+    app.cli.add_command(notify_group)
     app.cli.add_command(posts_group)
     app.cli.add_command(search_group)

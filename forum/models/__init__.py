@@ -1,14 +1,29 @@
 """Typed models, one module per area. Importing this package registers every table."""
 
+from forum.models.following import (
+    Notification,
+    NotificationKind,
+    NotifyOutboxEntry,
+    RegionMember,
+    ThemeMember,
+)
 from forum.models.logins import LoginSession, ThrottleHit
 from forum.models.mail import MailMessage
 from forum.models.places import Municipality, Region, Theme
+from forum.models.reactions import Bookmark, PostThanks
 from forum.models.search import SearchFailure, SearchOutboxEntry
 from forum.models.topics import PinScope, Post, PostRevision, Topic, TopicKind, TopicMember
 from forum.models.users import Invitation, Role, User
 from forum.timeutil import utcnow
 
 __all__ = [
+    "Bookmark",
+    "Notification",
+    "NotificationKind",
+    "NotifyOutboxEntry",
+    "PostThanks",
+    "RegionMember",
+    "ThemeMember",
     "Invitation",
     "LoginSession",
     "MailMessage",

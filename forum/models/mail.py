@@ -32,6 +32,8 @@ class MailMessage(db.Model):
     html_body: Mapped[str | None] = mapped_column(Text)
     # The body holds a working link (reset, invitation): it is blanked once sent or given up.
     secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The one-click unsubscribe URL (RFC 8058) for List-Unsubscribe; None for account mail.
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -115,6 +115,10 @@ class Post(db.Model):
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deleted_at: Mapped[datetime | None] = mapped_column(index=True)  # the deleted-content page
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The post this one answers (its "Svar" or "Citér" link), for "replied to your post".
+    reply_to_number: Mapped[int | None]
+    # Thanks ("tak") received, kept in step by forum.reactions so lists never count rows.
+    thanks_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     topic: Mapped[Topic] = relationship(foreign_keys=[topic_id])
     author: Mapped[User] = relationship(foreign_keys=[author_id])

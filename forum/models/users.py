@@ -45,6 +45,15 @@ class User(UserMixin, db.Model):
     first_login_at: Mapped[datetime | None]
     # "Markér alle som læst": topics created before this are not new to the member.
     marked_read_at: Mapped[datetime | None]
+    # E-mail about notifications: "always" (straks), "away" (only if still unread after a
+    # delay, the default) or "never"; the digest: "weekly" (default), "daily" or "never".
+    email_level: Mapped[str] = mapped_column(String(10), default="away", server_default="away")
+    digest_period: Mapped[str] = mapped_column(
+        String(10), default="weekly", server_default="weekly"
+    )
+    last_digest_at: Mapped[datetime | None]
+    # Bumped to renew the member's feed token (forum.feeds): every old feed URL stops working.
+    feed_key_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     municipality: Mapped[Municipality | None] = relationship()
 
