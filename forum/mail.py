@@ -13,7 +13,10 @@ import ssl
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import Policy
+from email.policy import default as default_policy
 from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app, g, has_request_context
@@ -36,6 +39,21 @@ SMTP_TIMEOUT = 20
 REDACTED_BODY = "[indhold fjernet efter afsendelse]"
 
 
+class _UnfoldedHeader(UnstructuredHeader):
+    """A header written as given, on one line. The standard folding cuts a long value that has
+    no spaces (a URL) into RFC 2047 encoded words, which no mail client reads as a URL."""
+
+    def fold(self, *, policy: Policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _UnfoldedHeader)
+# The standard policy, but for List-Unsubscribe (an ASCII URL of at most 500 characters, well
+# inside the 998 a line may have).
+_POLICY = default_policy.clone(header_factory=_HEADERS)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after the n-th failed attempt: 1, 4, 16, 64 minutes."""
     return timedelta(minutes=4 ** max(attempts - 1, 0))
@@ -50,12 +68,14 @@ def queue_mail(
     key: str | None = None,
     secret: bool = False,
     html_body: str | None = None,
+    unsubscribe_url: str | None = None,
 ) -> MailMessage:
     """Add an e-mail to the outbox; it leaves once the transaction has committed.
 
     ``key`` names the event the e-mail is for; a second e-mail with the same key is not added
     (the existing row is returned). ``secret`` marks a body with a working link: it is removed
-    once sent.
+    once sent. ``unsubscribe_url`` (notification and digest mail, never account mail) becomes
+    the one-click ``List-Unsubscribe`` header (RFC 8058).
     """
     values = {
         "key": key or f"once:{uuid.uuid4().hex}",
@@ -64,6 +84,7 @@ def queue_mail(
         "body": body,
         "html_body": html_body,
         "secret": secret,
+        "unsubscribe_url": unsubscribe_url,
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -90,6 +111,7 @@ class _Outgoing:
     html_body: str | None
     secret: bool
     attempts: int
+    unsubscribe_url: str | None
 
 
 def _claimable(now: datetime) -> tuple:
@@ -132,6 +154,7 @@ def claim(session: Session, claimant: str, limit: int) -> list[_Outgoing]:
             MailMessage.html_body,
             MailMessage.secret,
             MailMessage.attempts,
+            MailMessage.unsubscribe_url,
         )
         .execution_options(synchronize_session=False)
     ).all()
@@ -139,15 +162,24 @@ def claim(session: Session, claimant: str, limit: int) -> list[_Outgoing]:
     return [_Outgoing(*row) for row in sorted(rows)]  # RETURNING has no order of its own
 
 
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """The one-click unsubscribe headers (RFC 2369, RFC 8058) for an e-mail: the mail client
+    POSTs ``List-Unsubscribe=One-Click`` to ``url``, with no login and no form."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def _build(message: _Outgoing) -> EmailMessage:
     config = current_app.config
-    email = EmailMessage()
+    email = EmailMessage(policy=_POLICY)
     email["From"] = config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     domain = parseaddr(config["MAIL_SENDER"])[1].rpartition("@")[2] or "localhost"
     email["Message-ID"] = make_msgid(domain=domain)
+    if message.unsubscribe_url:
+        for name, value in unsubscribe_headers(message.unsubscribe_url).items():
+            email[name] = value
     email.set_content(message.body)
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html")
