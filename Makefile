@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench bench-search bench-pages clean
+.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench bench-search bench-pages bench-notify clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,7 @@ format: install-test
 bench: install
 	$(BIN)/python bench/generate.py
 	$(MAKE) bench-pages
+	$(MAKE) bench-notify
 
 ## Search over 100,000 generated posts: rebuild rate, index size, p50/p95 (engine and HTTP).
 bench-search: install
@@ -82,6 +83,11 @@ bench-search: install
 ## The pages members read most over HTTP at 100,000 posts: p50/p95 each (budget p95 < 25 ms).
 bench-pages: install
 	$(BIN)/python bench/pages.py
+
+## Notifications at 100,000 posts, 2,000 members following one region: reply p50/p95 (must
+## not grow with followers), fan-out notifications/s, weekly digest run time.
+bench-notify: install
+	$(BIN)/python bench/notify.py
 
 ## Build the sdist and wheel, install the wheel into a clean venv, upgrade a new database, serve.
 .PHONY: wheel-check

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from forum.afterwards import CloseAfterBody
 from forum.config import DEV_SECRET_KEY, Config
 from forum.extensions import babel, csrf, db, login_manager, migrate
 
@@ -75,6 +76,8 @@ def configure(app: Flask, config: type | Mapping[str, Any] | None) -> None:
             "Using the development secret key: set FORUM_ENV=production and FORUM_SECRET_KEY "
             "before this serves anyone."
         )
+    # The work after a response runs under `flask run` too (forum.afterwards.CloseAfterBody).
+    app.wsgi_app = CloseAfterBody(app.wsgi_app)
     hops = int(app.config["PROXY_FIX_HOPS"])
     if hops > 0:
         # Behind a reverse proxy: trust its X-Forwarded-For/-Proto/-Host, so that rate limits
@@ -118,14 +121,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per module in forum/blueprints."""
-    from forum.blueprints import admin, auth, browse, search, topics, users
+    """One blueprint (``bp``) per module in forum/blueprints, each registered once."""
+    import importlib
+    import pkgutil
+
+    from forum import blueprints
     from forum.urls import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
 
-    for module in (auth, browse, topics, search, users, admin):
-        app.register_blueprint(module.bp)
+    for info in sorted(pkgutil.iter_modules(blueprints.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"forum.blueprints.{info.name}")
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -141,6 +149,16 @@ PUBLIC_ENDPOINTS = {
     "auth.accept_invitation",
     "auth.forgot_password",
     "auth.reset_password",
+    # An e-mail's unsubscribe link: its signed token is the permission (RFC 8058 one-click).
+    "unsubscribe.confirm",
+    "unsubscribe.apply",
+    # Feed readers have no session: the feeds authenticate by the token in their URL
+    # (forum.feeds), and anything else under /feeds is a bare 404.
+    "feeds.latest",
+    "feeds.region",
+    "feeds.theme",
+    "feeds.topic",
+    "feeds.not_found",
     "static",
 }
 
@@ -193,19 +211,32 @@ def register_request_hooks(app: Flask) -> None:
     def send_queued_mail(response: Any) -> Any:
         # After the response has gone: a slow or failing SMTP server must neither delay the
         # page nor reveal (by timing) whether a password-reset address belongs to a member.
-        if g.get("mail_queued"):
-            response.call_on_close(partial(_send_queued_mail, app))
+        # The notifications a post causes are written here too, off the request: a reply in a
+        # region two thousand members follow costs its writer one outbox row.
+        notify = bool(g.get("notify_queued")) and app.config["NOTIFY_AFTER_REQUEST"]
+        if notify or g.get("mail_queued"):
+            response.call_on_close(partial(_work_after_response, app, notify))
         return response
 
 
-def _send_queued_mail(app: Flask) -> None:
+def _work_after_response(app: Flask, notify: bool) -> None:
     from forum.mail import send_pending
+    from forum.notify import run
 
+    log = logging.getLogger(__name__)
     with app.app_context():
+        if notify:
+            try:
+                run(db.session)
+            except Exception:  # `flask notify send` catches up
+                db.session.rollback()
+                log.exception("Writing notifications failed")
         try:
             send_pending(db.session)
         except Exception:  # mail must never break a page; `flask mail send` retries
-            logging.getLogger(__name__).exception("Sending queued mail failed")
+            log.exception("Sending queued mail failed")
+        finally:
+            db.session.remove()
 
 
 def register_template_helpers(app: Flask) -> None:

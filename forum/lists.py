@@ -18,8 +18,8 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from forum import permissions, reading
-from forum.models import PinScope, Region, SearchOutboxEntry, Theme, Topic, User
+from forum import following, permissions, reading
+from forum.models import PinScope, Region, SearchOutboxEntry, Theme, Topic, TopicKind, User
 from forum.timeutil import utcnow
 
 # The cache is also recomputed after this many seconds, whatever the generation says: it bounds
@@ -149,6 +149,7 @@ def unpinned_topics_query(
     theme: Theme | None = None,
     leave_out: list[int] | None = None,
     only: Any = None,
+    hide: Any = None,
 ) -> Select:
     """The list's topics by last activity, without those in ``leave_out`` (the pinned ones).
 
@@ -160,6 +161,8 @@ def unpinned_topics_query(
         where.append(Topic.id.not_in(leave_out))
     if only is not None:  # the unread or the new topics (forum.reading)
         where.append(only)
+    if hide is not None:  # what the member muted (forum.following.mute_filter)
+        where.append(hide)
     return select(Topic).where(*where).order_by(Topic.last_posted_at.desc(), Topic.id.desc())
 
 
@@ -188,6 +191,7 @@ class TopicPage(Pagination):
                 theme=self._query_args["theme"],
                 leave_out=[t.id for t in pinned],
                 only=self._query_args["only"],
+                hide=self._query_args["hide"],
             )
             offset = max(0, start - len(pinned))
             rest = list(session.scalars(stmt.limit(wanted).offset(offset)))
@@ -217,8 +221,16 @@ def topic_page(
     per_page: int,
     counts: TopicCounts | None = None,
 ) -> TopicPage:
-    """One page of the list of visible topics, narrowed to a region and/or a theme."""
+    """One page of the list of visible topics, narrowed to a region and/or a theme, without
+    what the member muted (on a region's or theme's own page, only muted topics are left out:
+    the member chose to look there)."""
     counts = counts or topic_counts(session, user)
+    places = region is None and theme is None
+    muted = following.mutes(session, user)
+    hide = following.mute_filter(user, muted, places=places)
+    pinned = pinned_topics_query(user, region=region, theme=theme)
+    if hide is not None:
+        pinned = pinned.where(hide)
     return TopicPage(
         page=page,
         per_page=per_page,
@@ -227,10 +239,46 @@ def topic_page(
         user=user,
         region=region,
         theme=theme,
-        pinned=pinned_topics_query(user, region=region, theme=theme),
-        total=counts.of(region, theme),
+        pinned=pinned,
+        total=counts.of(region, theme)
+        - _hidden_count(session, user, muted, counts, region=region, theme=theme),
         only=None,
+        hide=hide,
     )
+
+
+def _hidden_count(
+    session: Session,
+    user: Any,
+    muted: following.Mutes,
+    counts: TopicCounts,
+    *,
+    region: Region | None,
+    theme: Theme | None,
+) -> int:
+    # How many of the list's visible topics the member's mutes leave out, for the pagination:
+    # muted places from the cached counts, muted topics (a member mutes few) by a small count.
+    if not muted:
+        return 0
+    places = region is None and theme is None
+    hidden = 0
+    if places:
+        hidden += sum(
+            n
+            for (region_id, theme_id), n in counts.by_pair.items()
+            if region_id in muted.regions or theme_id in muted.themes
+        )
+    if muted.topics:
+        where = [permissions.visible_topics(user), following.muted_topic(user)]
+        if region is not None:
+            where.append(Topic.region_id == region.id)
+        if theme is not None:
+            where.append(Topic.theme_id == theme.id)
+        place_filter = following.mute_filter(user, following.Mutes(muted.regions, muted.themes))
+        if places and place_filter is not None:
+            where.append(place_filter)  # already counted with their place
+        hidden += int(session.scalar(select(func.count(Topic.id)).where(*where)) or 0)
+    return hidden
 
 
 def reading_page(
@@ -238,6 +286,9 @@ def reading_page(
 ) -> TopicPage:
     """A page of the member's unread (``which="unread"``) or new topics, by last activity."""
     only = reading.unread_filter(user) if which == "unread" else reading.new_filter(user)
+    hide = following.mute_filter(user, following.mutes(session, user))
+    if hide is not None:
+        only = and_(only, hide)
     total = session.scalar(
         select(func.count(Topic.id)).where(permissions.visible_topics(user), only)
     )
@@ -252,4 +303,121 @@ def reading_page(
         pinned=None,  # no pinned topics first on these lists
         total=total or 0,
         only=only,
+        hide=None,  # inside ``only``
     )
+
+
+# -- "Til dig": the member's own front page --------------------------------------------------
+
+FOR_YOU_LIMIT = 8
+
+
+@dataclass
+class ForYou:
+    """The sections of a member's front page, with the read state of every topic shown."""
+
+    unread: list[Topic]
+    new: list[Topic]
+    sparring: list[Topic]
+    pinned: list[Topic]
+    read_states: dict[int, Any] = field(default_factory=dict)
+    _loaded: list[object] = field(default_factory=list, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.unread or self.new or self.sparring or self.pinned)
+
+
+def for_you(
+    session: Session,
+    user: User,
+    regions: list[Region],
+    themes: list[Theme],
+    limit: int = FOR_YOU_LIMIT,
+) -> ForYou:
+    """Unread posts in what the member tracks or watches, new topics in the regions and themes
+    they follow, open sparring questions in their own region without an answer, and the pinned
+    material for them; nothing they muted. A fixed number of statements (one per section, the
+    rows' authors and the read state)."""
+    visible = permissions.visible_topics(user)
+    hide = following.mute_filter(user, following.mutes(session, user))
+    base = [visible] if hide is None else [visible, hide]
+    by_activity = (Topic.last_posted_at.desc(), Topic.id.desc())
+
+    unread = list(
+        session.scalars(
+            select(Topic)
+            .where(*base, reading.unread_filter(user))
+            .order_by(*by_activity)
+            .limit(limit)
+        )
+    )
+
+    levels = following.place_levels(session, user)
+    followed = (following.WATCHING, following.WATCHING_FIRST_POST, following.TRACKING)
+    region_ids = [r.id for r in regions if levels.region(r.id) in followed]
+    theme_ids = [t.id for t in themes if levels.theme(t.id) in followed]
+    new: list[Topic] = []
+    if region_ids or theme_ids:
+        new = list(
+            session.scalars(
+                select(Topic)
+                .where(
+                    *base,
+                    reading.new_filter(user),
+                    or_(Topic.region_id.in_(region_ids), Topic.theme_id.in_(theme_ids)),
+                )
+                .order_by(Topic.created_at.desc(), Topic.id.desc())
+                .limit(limit)
+            )
+        )
+
+    home = following.home_region_id(user)
+    sparring: list[Topic] = []
+    if home is not None:
+        sparring = list(
+            session.scalars(
+                select(Topic)
+                .where(
+                    *base,
+                    Topic.region_id == home,
+                    Topic.kind == TopicKind.SPARRING,
+                    Topic.answer_post_id.is_(None),
+                    Topic.author_id != user.id,
+                    Topic.locked_at.is_(None),
+                )
+                .order_by(*by_activity)
+                .limit(limit)
+            )
+        )
+
+    now = utcnow()
+    scopes = [Topic.pin_scope == PinScope.GLOBAL]
+    if home is not None:
+        scopes.append(and_(Topic.pin_scope == PinScope.REGION, Topic.region_id == home))
+    if theme_ids:
+        scopes.append(and_(Topic.pin_scope == PinScope.THEME, Topic.theme_id.in_(theme_ids)))
+    pinned = sorted(
+        session.scalars(
+            select(Topic).where(
+                *base,
+                or_(*scopes),
+                or_(Topic.pinned_until.is_(None), Topic.pinned_until > now),
+            )
+        ),
+        key=lambda t: (t.last_posted_at, t.id),
+        reverse=True,
+    )[:limit]
+
+    shown = {t.id: t for t in (*unread, *new, *sparring, *pinned)}
+    topics = list(shown.values())
+    loaded = _load_rows(session, topics)
+    ids = list(shown)
+    members = reading.states(session, user, ids)
+    unread_counts = reading.unread_posts(session, user, ids)
+    cutoff = reading.new_cutoff(user)
+    states = {
+        t.id: reading.row_state(t, members.get(t.id), cutoff, unread_counts.get(t.id))
+        for t in topics
+    }
+    return ForYou(unread, new, sparring, pinned, states, loaded)

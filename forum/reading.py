@@ -102,14 +102,20 @@ def row_state(
     return RowState(unread=count, first_unread=first)
 
 
-def record_read(app: Flask, user_id: int, topic_id: int, up_to: int) -> None:
+def record_read(
+    app: Flask, user_id: int, topic_id: int, up_to: int, *, notifications: bool = False
+) -> None:
     """Move a member's read marker in a topic forward to ``up_to``, in one small statement
-    after a topic page's response (a page view writes nothing else)."""
-    small_write(
-        app,
-        lambda session: _upsert(session, user_id, topic_id, last_read=up_to),
-        f"reading of topic {topic_id}",
-    )
+    after a topic page's response (a page view writes nothing else); with ``notifications``
+    (the member has unread ones), also mark those about the posts they have now seen."""
+    from forum import notify
+
+    def write(session: Session) -> None:
+        _upsert(session, user_id, topic_id, last_read=up_to)
+        if notifications:
+            notify.mark_topic_read(session, user_id, topic_id, up_to)
+
+    small_write(app, write, f"reading of topic {topic_id}")
 
 
 def started(session: Session, user: User, topic: Topic) -> None:

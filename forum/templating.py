@@ -23,7 +23,7 @@ from flask_babel import (
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from forum import permissions
+from forum import following, permissions
 from forum.models import PinScope, Role, TopicKind
 from forum.timeutil import utcnow
 from forum.topics import KIND_LABELS
@@ -158,12 +158,32 @@ def post_url(post: object, topic: object | None = None) -> str:
     )
 
 
+def number_filter(value: object) -> str:
+    """A count in the reader's locale ("1.234" in Danish); below a thousand no locale writes
+    it differently, so those (nearly every count on a page) skip Babel's formatter."""
+    if isinstance(value, int) and 0 <= value < 1000:
+        return str(value)
+    return format_number(value)
+
+
+def bell_count() -> int:
+    """The header bell: the member's unread notifications (one small count per page)."""
+    from flask_login import current_user
+
+    from forum import notify
+    from forum.extensions import db
+
+    if not current_user.is_authenticated:
+        return 0
+    return notify.bell_count(db.session, current_user)
+
+
 def register(app: Flask) -> None:
     """Install filters and globals on the app."""
     app.add_template_filter(datetime_filter, "datetime")
     app.add_template_filter(date_filter, "date")
     app.add_template_filter(ago_filter, "ago")
-    app.add_template_filter(format_number, "number")
+    app.add_template_filter(number_filter, "number")
     app.add_template_global(permissions.can, "can")
     app.add_template_global(permissions, "perm")
     app.add_template_global(url_with, "url_with")
@@ -174,3 +194,6 @@ def register(app: Flask) -> None:
     app.add_template_global(ROLE_LABELS, "ROLE_LABELS")
     app.add_template_global(PIN_LABELS, "PIN_LABELS")
     app.add_template_global(TopicKind, "TopicKind")
+    app.add_template_global(bell_count, "bell_count")
+    app.add_template_global(following.LEVEL_LABELS, "LEVEL_LABELS")
+    app.add_template_global(following, "following")

@@ -54,6 +54,19 @@ MATRIX = [
     (p.DEACTIVATE, "author_user", {"admin"}),
     (p.DEACTIVATE, "admin_user", set()),  # not oneself
     (p.SEARCH, None, {"author", "member", "facilitator", "admin"}),
+    (p.THANK, "reply", {"member", "facilitator", "admin"}),  # never one's own post
+    (p.THANK, "locked_reply", {"member", "facilitator", "admin"}),
+    (p.THANK, "deleted_reply", set()),  # not even moderators, who can see it
+    (p.THANK, "deleted_topic_post", set()),
+    (p.BOOKMARK, "reply", {"author", "member", "facilitator", "admin"}),
+    (p.BOOKMARK, "locked_reply", {"author", "member", "facilitator", "admin"}),
+    (p.BOOKMARK, "deleted_reply", set()),
+    (p.BOOKMARK, "deleted_topic_post", {"facilitator", "admin"}),  # they may still view it
+    (p.FOLLOW, "topic", {"author", "member", "facilitator", "admin"}),
+    (p.FOLLOW, "locked_topic", {"author", "member", "facilitator", "admin"}),
+    (p.FOLLOW, "deleted_topic", set()),  # not even moderators, who can see it
+    (p.FOLLOW, "region", {"author", "member", "facilitator", "admin"}),
+    (p.FOLLOW, "theme", {"author", "member", "facilitator", "admin"}),
 ]
 
 
@@ -106,6 +119,8 @@ def world(app):  # type: ignore[no-untyped-def]
         "author_user": author,
         "admin_user": users["admin"],
         "invitation": invitation,
+        "region": topic.region,
+        "theme": topic.theme,
     }
     return users, objects
 
@@ -151,6 +166,11 @@ HTTP = [
     ("/t/x/{gone}", {"anonymous": 302, "member": 404, "facilitator": 301, "admin": 301}),
     ("/p/{reply}/rediger", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
     ("/p/{reply}/historik", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
+    ("/p/{reply}/tak", {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200}),
+    ("/p/{deleted}/tak", {"anonymous": 302, "member": 404, "facilitator": 200, "admin": 200}),
+    ("/p/{reply}/gem", {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200}),
+    ("/p/{deleted}/gem", {"anonymous": 302, "member": 404, "facilitator": 403, "admin": 403}),
+    ("/notifikationer", {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200}),
     ("/admin/", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
     (
         "/admin/invitationer",
@@ -242,6 +262,29 @@ POSTS = [
      "/indstillinger/sessioner/999999/log-ud", {}, _everyone(404, anonymous=302, inactive=302)),
     ("/indstillinger/sessioner/log-ud-andre", "/indstillinger/sessioner/log-ud-andre", {},
      _everyone(302)),
+    ("/indstillinger/e-mail", "/indstillinger/e-mail",
+     {"email_level": "never", "digest_period": "daily"}, _everyone(302)),
+    ("/t/<int:topic_id>/foelg", "/t/{topic}/foelg", {"level": "3"}, _everyone(302)),
+    ("/t/<int:topic_id>/foelg", "/t/{locked}/foelg", {"level": "0"}, _everyone(302)),
+    ("/t/<int:topic_id>/foelg", "/t/{gone}/foelg", {"level": "0"},
+     _everyone(404, facilitator=403, admin=403)),  # moderators see it; nobody follows it
+    ("/region/<slug>/foelg", "/region/midtjylland/foelg", {"level": "0"}, _everyone(302)),
+    ("/tema/<slug>/foelg", "/tema/ledelse/foelg", {"level": "4"}, _everyone(302)),
+    ("/notifikationer/laest", "/notifikationer/laest", {}, _everyone(302)),
+    ("/notifikationer/laest", "/notifikationer/laest", {"id": "999999"}, _everyone(302)),
+    ("/indstillinger/feed/forny", "/indstillinger/feed/forny", {}, _everyone(302)),
+    # Public (an e-mail's one-click link): the signed token is the only permission.
+    ("/afmeld/<token>", "/afmeld/ugyldig", {"List-Unsubscribe": "One-Click"},
+     dict.fromkeys(ROLES, 404)),
+    ("/p/<int:post_id>/tak", "/p/{reply}/tak", {"tak": "1"}, _everyone(302, author=403)),
+    ("/p/<int:post_id>/tak", "/p/{reply}/tak", {}, _everyone(302, author=403)),
+    ("/p/<int:post_id>/tak", "/p/{deleted}/tak", {"tak": "1"},
+     _everyone(404, facilitator=403, admin=403)),  # moderators see it; nobody may thank it
+    ("/p/<int:post_id>/gem", "/p/{reply}/gem", {"reminder": "tomorrow", "note": "Til mødet"},
+     _everyone(302)),
+    ("/p/<int:post_id>/gem", "/p/{reply}/gem", {"action": "remove"}, _everyone(302)),
+    ("/p/<int:post_id>/gem", "/p/{deleted}/gem", {"quick": "1"},
+     _everyone(404, facilitator=403, admin=403)),
     ("/admin/invitationer", "/admin/invitationer",
      {"email": "ny2@kommune.example", "role": "member", "municipality": "{municipality}"},
      _everyone(302, **MODERATORS)),

@@ -6,9 +6,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum import places, reading
+from forum import following, places, reading
 from forum.extensions import db
-from forum.lists import TopicCounts, TopicPage, reading_page, topic_counts, topic_page
+from forum.lists import (
+    TopicCounts,
+    TopicPage,
+    for_you,
+    reading_page,
+    topic_counts,
+    topic_page,
+)
 from forum.models import Region, Theme
 from forum.urls import local_path, page_number
 
@@ -35,26 +42,35 @@ def _topic_page(
 
 @bp.route("/")
 def index():  # type: ignore[no-untyped-def]
-    """The front page: latest activity, with regions and themes as navigation."""
-    return _latest(front_page=True)
+    """The member's own front page, *Til dig*: what is new for them, and the regions and
+    themes as navigation (``/latest`` is the network-wide list)."""
+    counts = topic_counts(db.session, current_user)
+    regions = places.regions(db.session)
+    themes = places.active_themes(db.session)
+    return render_template(
+        "browse/for_you.html",
+        sections=for_you(db.session, current_user, regions, themes),
+        region_counts=[(r, counts.by_region.get(r.id, 0)) for r in regions],
+        theme_counts=[(t, counts.by_theme.get(t.id, 0)) for t in themes],
+    )
 
 
 @bp.route("/latest")
 def latest():  # type: ignore[no-untyped-def]
     """Latest activity across the network."""
-    return _latest(front_page=False)
+    return _latest()
 
 
 @bp.route("/unread")
 def unread():  # type: ignore[no-untyped-def]
     """Topics the member tracks or watches with posts they have not read."""
-    return _latest(front_page=False, which="unread")
+    return _latest(which="unread")
 
 
 @bp.route("/new")
 def new():  # type: ignore[no-untyped-def]
     """Topics created since the member's cut-off that they have never opened."""
-    return _latest(front_page=False, which="new")
+    return _latest(which="new")
 
 
 @bp.route("/marker-laest", methods=["POST"])
@@ -66,7 +82,7 @@ def mark_read():  # type: ignore[no-untyped-def]
     return redirect(local_path(request.form.get("next")) or url_for("browse.latest"))
 
 
-def _latest(front_page: bool, which: str | None = None):  # type: ignore[no-untyped-def]
+def _latest(which: str | None = None):  # type: ignore[no-untyped-def]
     # One set of counts (cached until topics change) serves the sidebar and the pagination.
     counts = topic_counts(db.session, current_user)
     regions = places.regions(db.session)
@@ -85,7 +101,6 @@ def _latest(front_page: bool, which: str | None = None):  # type: ignore[no-unty
         "browse/index.html",
         pagination=pagination,
         which=which,
-        front_page=front_page,
         region_counts=[(r, counts.by_region.get(r.id, 0)) for r in regions],
         theme_counts=[(t, counts.by_theme.get(t.id, 0)) for t in themes],
     )
@@ -111,6 +126,18 @@ def theme(slug: str):  # type: ignore[no-untyped-def]
 
 def _place_list(region: Region | None, theme: Theme | None, *, theme_first: bool):  # type: ignore[no-untyped-def]
     pagination = _topic_page(region, theme)
+    # The follow menu is for the place the page is about: the theme's page, or the region's.
+    if theme_first and theme is not None:
+        follow = (
+            url_for("following.theme", slug=theme.slug),
+            following.theme_level(db.session, current_user, theme),
+        )
+    else:
+        assert region is not None
+        follow = (
+            url_for("following.region", slug=region.slug),
+            following.region_level(db.session, current_user, region),
+        )
     return render_template(
         "browse/list.html",
         pagination=pagination,
@@ -119,4 +146,6 @@ def _place_list(region: Region | None, theme: Theme | None, *, theme_first: bool
         themes=places.active_themes(db.session),
         regions=places.regions(db.session),
         theme_first=theme_first,
+        follow_action=follow[0],
+        follow_level=follow[1],
     )

@@ -19,11 +19,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum import markup, permissions, places, privacy, reading
+from forum import markup, notify, permissions, places, privacy, reactions, reading
 from forum import topics as domain
 from forum.blueprints.errors import text_kept
 from forum.errors import ForumError, Invalid, NotFound
@@ -83,7 +84,7 @@ def _preview(form: FlaskForm) -> Markup | None:
         found = privacy.find_cpr(field.data or "", markdown=name == "body")
         if found:
             field.errors = [*field.errors, privacy.cpr_message(found[0])]
-    return markup.render(form.body.data or "")
+    return domain.render_body(db.session, form.body.data or "")
 
 
 def _moderation_forms(topic: Topic) -> dict[str, object]:
@@ -119,6 +120,14 @@ def _render_topic(
     first_unread = None
     if seen is not None and seen.last_read_post_number < topic.post_number_max:
         first_unread = seen.last_read_post_number + 1
+    # Which of the page's posts the member thanked and saved: one statement each.
+    thanked_ids, bookmarks = reactions.page_state(
+        db.session, current_user, [post.id for post in pagination.items]
+    )
+    reactions_context = {"thanked_ids": thanked_ids, "bookmarks": bookmarks}
+    # The page asks the policy about every post: the member object and the form token once,
+    # not through the current_user proxy and csrf_token() a few times per post.
+    page_context = {"viewer": current_user._get_current_object(), "csrf_value": generate_csrf()}
     html = render_template(
         "topics/show.html",
         topic=topic,
@@ -127,8 +136,11 @@ def _render_topic(
         target=target,
         preview=preview,
         first_unread=first_unread,
+        topic_level=seen.level if seen is not None else reading.NORMAL,
         related=_related(topic) if page == 1 else [],
         **_moderation_forms(topic),
+        **reactions_context,
+        **page_context,
     )
     if pagination.items:  # only a page that rendered counts as read
         _remember_reading(topic, pagination.items[-1].number, seen)
@@ -136,14 +148,17 @@ def _render_topic(
 
 
 def _remember_reading(topic: Topic, up_to: int, seen: TopicMember | None) -> None:
-    """Move the member's read marker to the page's last post, after the response (if it moves)."""
-    if seen is not None and seen.last_read_post_number >= up_to:
+    """Move the member's read marker to the page's last post, and mark their notifications
+    about the posts on it read, after the response (only if there is something to change)."""
+    notifications = notify.bell_count(db.session, current_user) > 0
+    if seen is not None and seen.last_read_post_number >= up_to and not notifications:
         return
     app, user_id = current_app._get_current_object(), current_user.id  # type: ignore[attr-defined]
+    write = partial(reading.record_read, app, user_id, topic.id, up_to, notifications=notifications)
 
     @after_this_request
     def record(response):  # type: ignore[no-untyped-def]
-        response.call_on_close(partial(reading.record_read, app, user_id, topic.id, up_to))
+        response.call_on_close(write)
         return response
 
 
@@ -179,6 +194,10 @@ def show(slug: str, topic_id: int):  # type: ignore[no-untyped-def]
             quoted = None
         if quoted is not None and permissions.can(current_user, permissions.QUOTE, quoted):
             reply_form.body.data = markup.quote(quoted.body, quoted.author.display_name)
+            reply_form.reply_to.data = str(quoted.number)
+    answering = request.args.get("svar_til", type=post_number)
+    if answering and permissions.can(current_user, permissions.REPLY, topic):
+        reply_form.reply_to.data = str(answering)
     return _render_topic(topic, request.args.get("page", 1, type=page_number), reply_form)
 
 
@@ -271,7 +290,13 @@ def reply(topic_id: int):  # type: ignore[no-untyped-def]
         return _render_topic(topic, last_page, form, preview=preview)
     if form.validate_on_submit():
         try:
-            post = domain.reply(db.session, current_user, topic, form.body.data or "")
+            post = domain.reply(
+                db.session,
+                current_user,
+                topic,
+                form.body.data or "",
+                reply_to=_form_number(form.reply_to.data),
+            )
         except ForumError as exc:
             db.session.rollback()
             add_error(form, exc)
@@ -309,7 +334,7 @@ def edit(post_id: int):  # type: ignore[no-untyped-def]
     preview = _preview(form) if request.method == "POST" else None
     if request.method == "POST" and preview is None and form.validate_on_submit():
         try:
-            base = _revision(form.revision.data)
+            base = _form_number(form.revision.data)
             domain.edit_post(
                 db.session,
                 current_user,
@@ -329,8 +354,9 @@ def edit(post_id: int):  # type: ignore[no-untyped-def]
     return render_template("topics/edit.html", form=form, post=post, preview=preview)
 
 
-def _revision(raw: str | None) -> int | None:
-    """The revision a form started from; anything but a plausible number counts as none."""
+def _form_number(raw: str | None) -> int | None:
+    """A number a form carries (the revision it started from, the post a reply answers);
+    anything but a plausible number counts as none."""
     try:
         return post_number(raw or "")
     except ValueError:  # also "²", which str.isdigit() accepts and int() refuses
@@ -378,7 +404,7 @@ def quote_source(post_id: int):  # type: ignore[no-untyped-def]
 def preview():  # type: ignore[no-untyped-def]
     """Rendered Markdown for the editor's live preview, led by a warning about a CPR number."""
     body = request.form.get("body", "")[: current_app.config["BODY_MAX_LENGTH"]]
-    rendered = markup.render(body)
+    rendered = domain.render_body(db.session, body)  # mentions linked as the post will be
     found = privacy.find_cpr(body, markdown=True)
     if found:
         warning = Markup('<p class="field-errors" role="alert">{}</p>').format(

@@ -8,10 +8,10 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum import accounts, logins
+from forum import accounts, feeds, following, logins, places
 from forum.errors import ForumError, NotFound
 from forum.extensions import db
-from forum.forms import PreferencesForm, add_error
+from forum.forms import EmailSettingsForm, PreferencesForm, add_error
 from forum.models import Municipality, User
 from forum.topics import topics_query, user_posts_query
 from forum.urls import page_number
@@ -64,12 +64,34 @@ def preferences():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Dine indstillinger er gemt."), "success")
             return redirect(url_for("users.preferences"))
+    return _preferences_page(form, EmailSettingsForm(obj=current_user))
+
+
+def _preferences_page(form: PreferencesForm, email_form: EmailSettingsForm):  # type: ignore[no-untyped-def]
+    levels = following.place_levels(db.session, current_user)
     return render_template(
         "users/preferences.html",
         form=form,
+        email_form=email_form,
+        region_levels=[(r, levels.region(r.id)) for r in places.regions(db.session)],
+        theme_levels=[(t, levels.theme(t.id)) for t in places.active_themes(db.session)],
+        feed_links=feeds.feed_links(db.session, current_user),
         login_sessions=logins.active(db.session, current_user),
         this_session=logins.current_id(),
     )
+
+
+@bp.route("/indstillinger/e-mail", methods=["POST"])
+def email_settings():  # type: ignore[no-untyped-def]
+    """When the member hears from the forum by e-mail: notifications and the digest."""
+    email_form = EmailSettingsForm()
+    if not email_form.validate_on_submit():
+        return _preferences_page(PreferencesForm(obj=current_user), email_form), 400
+    current_user.email_level = email_form.email_level.data
+    current_user.digest_period = email_form.digest_period.data
+    db.session.commit()
+    flash(_("Dine e-mail-indstillinger er gemt."), "success")
+    return redirect(url_for("users.preferences", _anchor="e-mail"))
 
 
 @bp.route("/indstillinger/sessioner/<int:login_session_id>/log-ud", methods=["POST"])

@@ -74,10 +74,22 @@
   // "Citér" adds the quote to the reply being written instead of reloading the page (the
   // link itself, without JavaScript, opens the topic with the quote in the reply box).
   var replyBox = document.querySelector("#svar textarea[name=body]");
+  var replyTo = document.getElementById("reply-to");
+  // "Svar" on a post: the reply is to that post (its writer is told), without a reload.
+  document.querySelectorAll("a.reply-link[data-reply-to]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (!replyBox) return;
+      event.preventDefault();
+      if (replyTo) replyTo.value = link.getAttribute("data-reply-to");
+      replyBox.focus();
+      replyBox.scrollIntoView({ block: "center" });
+    });
+  });
   document.querySelectorAll("a[data-quote-url]").forEach(function (link) {
     link.addEventListener("click", function (event) {
       if (!replyBox) return;
       event.preventDefault();
+      if (replyTo) replyTo.value = link.getAttribute("data-reply-to") || "";
       fetch(link.getAttribute("data-quote-url"), { credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.text() : ""; })
         .then(function (quoted) {
@@ -120,4 +132,35 @@
       });
     }
   }
+  // "Tak" without reloading the page: the same form, sent with fetch; the server answers with
+  // the new count. Without JavaScript (or if the fetch fails) the form posts as usual.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("thanks-form") || !window.fetch) return;
+    event.preventDefault();
+    var button = form.querySelector(".thanks-button");
+    var wish = form.querySelector('input[name="tak"]');
+    var count = form.parentNode.querySelector(".thanks-count");
+    if (button) button.disabled = true;
+    window.fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-Requested-With": "fetch", "X-CSRFToken": csrf }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("status " + response.status);
+      return response.json();
+    }).then(function (data) {
+      if (button) button.setAttribute("aria-pressed", data.thanked ? "true" : "false");
+      if (wish) wish.value = data.thanked ? "0" : "1";
+      if (count) {
+        count.textContent = String(data.count);
+        count.classList.toggle("is-empty", !data.count);
+      }
+    }).catch(function () {
+      form.submit();
+    }).then(function () {
+      if (button) button.disabled = false;
+    });
+  });
 })();

@@ -528,7 +528,7 @@ def test_deleted_topic_is_listed_as_whole_topic_and_restored(client, auth, admin
     client.post(f"/p/{opening.id}/gendan")
     db.session.refresh(topic)
     assert topic.deleted_at is None
-    assert "Et emne der blev slettet" in html_of(client.get("/"))
+    assert "Et emne der blev slettet" in html_of(client.get("/latest"))
 
 
 def test_member_cannot_restore(client, auth, member, other_member):

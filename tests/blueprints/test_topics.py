@@ -587,7 +587,7 @@ def test_deleting_first_post_deletes_topic(client, auth, topic, member, facilita
 
     auth.login(member)
     assert client.get(_url(topic)).status_code == 404
-    assert topic.title not in client.get("/").get_data(True)
+    assert topic.title not in client.get("/latest").get_data(True)
 
     auth.logout()
     auth.login(facilitator)

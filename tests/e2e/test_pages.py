@@ -73,6 +73,7 @@ def _pages(site: dict[str, object]) -> list[tuple[str, str]]:
         ("search-empty", "/search"),
         ("profile", f"/u/{site['admin_name']}"),
         ("preferences", "/indstillinger"),
+        ("notifications", "/notifikationer"),
         ("admin", "/admin/"),
         ("admin-invitations", "/admin/invitationer"),
         ("admin-users", "/admin/medlemmer"),
@@ -127,7 +128,8 @@ def test_phone_layout_puts_content_on_the_first_screen(browser, site) -> None:  
     login(page, base, str(site["admin"]), factories.PASSWORD)
     screen = PHONE["height"]
     for path, first in [
-        ("/", ".topic-row"),
+        ("/", "h1"),
+        ("/latest", ".topic-row"),
         (f"/region/{site['region']}", ".topic-row"),
         (f"/tema/{site['theme']}", ".topic-row"),
         (f"/search?q={SEARCH_WORD}", ".search-hit"),
@@ -142,7 +144,7 @@ def test_phone_layout_puts_content_on_the_first_screen(browser, site) -> None:  
         assert width <= PHONE["width"], (path, width)
 
     # The menu is one tap away and holds the way to regions and themes.
-    page.goto(base + "/")
+    page.goto(base + "/latest")
     assert not page.locator(".main-nav a[href='/latest']").is_visible()
     page.click(".menu > summary")
     assert page.locator(".main-nav a[href='/latest']").is_visible()
