@@ -302,7 +302,7 @@ class MemberLevels:
         )
 
     def muted(self, topic: DigestTopic) -> bool:
-        """The topic, its region or its theme is muted (as forum.following.not_muted)."""
+        """The topic, its region or its theme is muted (as forum.following.mute_filter)."""
         return MUTED in (
             self.topics.get(topic.id),
             self.regions[topic.region_id],

@@ -262,7 +262,8 @@ def _feed(
 
 def latest_feed(session: Session, user: User) -> Feed:
     """The newest topics across the network, less what the member muted."""
-    posts = _opening_posts(session, user, following.not_muted(user))
+    hide = following.mute_filter(user, following.mutes(session, user))
+    posts = _opening_posts(session, user, *([] if hide is None else [hide]))
     return _feed(
         user,
         specific="latest",

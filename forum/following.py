@@ -202,28 +202,6 @@ def _set_place(session: Session, model: Any, user: User, place: dict, value: int
     session.flush()
 
 
-def not_muted(user: Any) -> Any:
-    """SQL filter for the network-wide lists and the digest: no topic the member muted, and
-    nothing in a region or theme they muted. Subqueries in the list's one statement."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
-        return and_(True)
-    muted_regions = select(RegionMember.region_id).where(
-        RegionMember.user_id == user.id, RegionMember.level == MUTED
-    )
-    muted_themes = select(ThemeMember.theme_id).where(
-        ThemeMember.user_id == user.id, ThemeMember.level == MUTED
-    )
-    return and_(
-        Topic.region_id.not_in(muted_regions),
-        Topic.theme_id.not_in(muted_themes),
-        ~exists().where(
-            TopicMember.topic_id == Topic.id,
-            TopicMember.user_id == user.id,
-            TopicMember.level == MUTED,
-        ),
-    )
-
-
 @dataclass(frozen=True)
 class Mutes:
     """What a member mutes: regions and themes (ids) and how many topics."""
