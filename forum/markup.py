@@ -221,14 +221,32 @@ def _new_markdown() -> markdown.Markdown:
 _local = threading.local()
 
 
-# Python-Markdown's link parsing is quadratic in unmatched "[" (upstream issue #798): 5,000
-# of them take ~14 s. No real post has this many, so past the limit brackets are escaped
-# and shown as text, keeping a crafted post from tying up a worker.
+# Python-Markdown's link parsing is quadratic in unmatched "[" (upstream issue #798): each
+# one that never closes makes it scan the rest of the text again, so 400 of them before
+# 30,000 letters take ~6 s, and 5,000 take ~14 s even in a short text. Past either limit the
+# brackets are escaped and shown as text, keeping a crafted post from tying up a worker;
+# links ("[tekst](url)") close their brackets and cost nothing.
 MAX_BRACKETS = 400
+# Unmatched "[" times the text's length: ~0.2 s of parsing at most.
+MAX_BRACKET_SCAN = 500_000
+
+
+def unmatched_brackets(text: str) -> int:
+    """How many "[" in ``text`` no later "]" closes (one linear pass)."""
+    open_count = 0
+    for char in re.findall(r"[\[\]]", text):
+        if char == "[":
+            open_count += 1
+        elif open_count:
+            open_count -= 1
+    return open_count
 
 
 def _markdown_to_html(text: str, linked: Collection[str] = ()) -> str:
-    if text.count("[") > MAX_BRACKETS:
+    brackets = text.count("[")
+    if brackets > MAX_BRACKETS or (
+        brackets and unmatched_brackets(text) * len(text) > MAX_BRACKET_SCAN
+    ):
         text = text.replace("\\[", "[").replace("[", "\\[")
     md: markdown.Markdown | None = getattr(_local, "md", None)
     if md is None:

@@ -684,3 +684,23 @@ def test_plain_text_has_no_refused_urls(payload: str) -> None:
     out = plain_text(payload).lower()
     assert "(javascript:" not in out
     assert "(data:" not in out
+
+
+def test_unmatched_brackets_are_counted_in_one_pass() -> None:
+    assert markup.unmatched_brackets("[a](b) [c] [") == 1
+    assert markup.unmatched_brackets("]][[") == 2
+    assert markup.unmatched_brackets("[[x]]") == 0
+    assert markup.unmatched_brackets("x" * 100_000) == 0
+
+
+def test_unmatched_brackets_before_a_long_text_are_shown_as_text() -> None:
+    """Each "[" that never closes makes Python-Markdown scan the rest of the text again: 400
+    of them before 30,000 letters took ~6 s. Past the budget they are escaped (STYLE rule 15)."""
+    hostile = "[" * 400 + "ord " * 7500
+    assert markup.unmatched_brackets(hostile) * len(hostile) > markup.MAX_BRACKET_SCAN
+    html = str(markup.render(hostile))
+    assert html.startswith("<p>" + "[" * 400)
+    # A long post full of real links keeps them: links close their brackets.
+    links = ("[oplæg](https://example.dk/x) " + "ord " * 12) * 400
+    assert markup.unmatched_brackets(links) == 0
+    assert str(markup.render(links)).count("<a ") == 400

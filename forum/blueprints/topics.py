@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 from functools import partial
+from typing import Any, NamedTuple
 
 from flask import (
     Blueprint,
@@ -41,7 +43,7 @@ from forum.forms import (
 from forum.models import PinScope, Post, Topic, TopicKind, TopicMember
 from forum.templating import PIN_LABELS, post_url, query_args, topic_url
 from forum.timeutil import to_naive_utc
-from forum.urls import page_number, post_number
+from forum.urls import ID, UrlPattern, page_number, post_number
 
 bp = Blueprint("topics", __name__)
 
@@ -99,6 +101,76 @@ def _moderation_forms(topic: Topic) -> dict[str, object]:
     return {"pin_form": pin_form, "move_form": move_form, "kind_form": kind_form}
 
 
+@dataclass(frozen=True, slots=True)
+class PostActions:
+    """What the viewer may do with one post on the topic page: the policy asked once per post
+    in Python, not a handful of times per post from the template."""
+
+    thank: bool
+    bookmark: bool
+    reply: bool  # reply to it, and quote it, from the post's footer
+    edit: bool
+    delete: bool
+    restore: bool
+    history: bool
+    mark_answer: bool  # mark it as the answer (the mark is cleared from the same place)
+
+
+def post_actions(user: Any, topic: Topic, posts: list[Post]) -> dict[int, PostActions]:
+    """``user``'s actions on each of ``posts`` in ``topic``, by post id (``user`` is the member
+    object, not the current_user proxy)."""
+    can = permissions.can
+    may_reply = can(user, permissions.REPLY, topic)
+    return {
+        post.id: PostActions(
+            thank=can(user, permissions.THANK, post),
+            bookmark=can(user, permissions.BOOKMARK, post),
+            reply=may_reply and can(user, permissions.QUOTE, post),
+            edit=can(user, permissions.EDIT, post),
+            delete=can(user, permissions.DELETE, post),
+            restore=can(user, permissions.RESTORE, post),
+            history=can(user, permissions.VIEW_HISTORY, post),
+            mark_answer=can(user, permissions.MARK_AS_ANSWER, post),
+        )
+        for post in posts
+    }
+
+
+class PostUrls(NamedTuple):
+    """The topic page's links per post, each built by url_for once per page (forum.urls)."""
+
+    permalink: UrlPattern  # by post number
+    reply: UrlPattern  # by post number
+    quote: UrlPattern  # by post number
+    thanks: UrlPattern  # the rest by post id
+    bookmark: UrlPattern
+    quote_source: UrlPattern
+    edit: UrlPattern
+    delete: UrlPattern
+    restore: UrlPattern
+    history: UrlPattern
+    mark_answer: str  # the topic's, the same for every post
+
+
+def post_urls(topic: Topic, page: int) -> PostUrls:
+    """The per-post links of page ``page`` of ``topic``."""
+    where = {"slug": topic.slug, "topic_id": topic.id}
+    return PostUrls(
+        permalink=UrlPattern("topics.permalink", **where, number=ID),
+        # A reply from a later page comes back to that page (topic_url(..., page=...)).
+        reply=UrlPattern("topics.show", **where, svar_til=ID, page=page if page > 1 else None),
+        quote=UrlPattern("topics.show", **where, quote=ID),
+        thanks=UrlPattern("reactions.thanks", post_id=ID),
+        bookmark=UrlPattern("reactions.bookmark", post_id=ID),
+        quote_source=UrlPattern("topics.quote_source", post_id=ID),
+        edit=UrlPattern("topics.edit", post_id=ID),
+        delete=UrlPattern("topics.delete", post_id=ID),
+        restore=UrlPattern("topics.restore", post_id=ID),
+        history=UrlPattern("topics.history", post_id=ID),
+        mark_answer=url_for("topics.mark_answer", topic_id=topic.id),
+    )
+
+
 def _render_topic(
     topic: Topic,
     page: int,
@@ -124,10 +196,12 @@ def _render_topic(
     thanked_ids, bookmarks = reactions.page_state(
         db.session, current_user, [post.id for post in pagination.items]
     )
-    reactions_context = {"thanked_ids": thanked_ids, "bookmarks": bookmarks}
-    # The page asks the policy about every post: the member object and the form token once,
-    # not through the current_user proxy and csrf_token() a few times per post.
-    page_context = {"viewer": current_user._get_current_object(), "csrf_value": generate_csrf()}
+    # Per post the page needs the policy's answers, links, the author's profile and a title;
+    # asked, built and translated here once a page (the member object, not the proxy, and
+    # one form token), the template only reads them.
+    viewer = current_user._get_current_object()  # type: ignore[attr-defined]
+    shown = [post for post in (*pagination.items, topic.answer_post) if post is not None]
+    authors = {post.author_id: post.author for post in shown}
     html = render_template(
         "topics/show.html",
         topic=topic,
@@ -138,9 +212,18 @@ def _render_topic(
         first_unread=first_unread,
         topic_level=seen.level if seen is not None else reading.NORMAL,
         related=_related(topic) if page == 1 else [],
+        thanked_ids=thanked_ids,
+        bookmarks=bookmarks,
+        viewer=viewer,
+        csrf_value=generate_csrf(),
+        actions=post_actions(viewer, topic, shown),
+        urls=post_urls(topic, pagination.page),
+        permalink_title=_("Permanent link til indlæg %(n)d"),  # |format(n=...) per post
+        profile_urls={
+            author_id: url_for("users.profile", username=author.username)
+            for author_id, author in authors.items()
+        },
         **_moderation_forms(topic),
-        **reactions_context,
-        **page_context,
     )
     if pagination.items:  # only a page that rendered counts as read
         _remember_reading(topic, pagination.items[-1].number, seen)
