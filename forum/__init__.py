@@ -159,6 +159,10 @@ PUBLIC_ENDPOINTS = {
     "feeds.theme",
     "feeds.topic",
     "feeds.not_found",
+    # Subscribed calendars (forum.blueprints.meetings): the same feed token in their URL.
+    "meetings.region_calendar",
+    "meetings.my_calendar",
+    "meetings.calendar_not_found",
     "static",
 }
 

@@ -3,8 +3,8 @@
 ``flask --app wsgi digest --period weekly`` (and ``daily``) runs from cron. For each active
 member with that period who has not been on the forum since the period began, it queues one
 e-mail: new topics and the most active ones in what they follow, open sparring questions in
-their own region, new materials, and how many notifications wait for them. Nothing muted,
-nothing deleted, and no e-mail at all when there is nothing new to tell.
+their own region, new materials and meetings, and how many notifications wait for them.
+Nothing muted, nothing deleted, and no e-mail at all when there is nothing new to tell.
 
 Idempotent: the mail key is ``digest:<member>:<period>:<label>`` (``2026-W49``, ``2026-12-03``
 on Danish clocks), and the member's ``last_digest_at`` moves in the same transaction by a claim
@@ -41,6 +41,7 @@ from forum.mail import queue_mail
 from forum.models import (
     LoginSession,
     MailMessage,
+    Meeting,
     Notification,
     Post,
     Region,
@@ -138,10 +139,26 @@ class DigestTopic:
     answered: bool
     url: str
     reply_times: tuple[datetime, ...] = ()  # visible replies in the period, oldest first
+    meeting: DigestMeeting | None = None  # the meeting the topic is the discussion of
+
+    @property
+    def is_upcoming_meeting(self) -> bool:
+        return self.meeting is not None and self.meeting.is_upcoming
 
     def replies_since(self, moment: datetime) -> int:
         """How many of the period's visible replies came at or after ``moment``."""
         return len(self.reply_times) - bisect.bisect_left(self.reply_times, moment)
+
+
+@dataclass(frozen=True)
+class DigestMeeting:
+    """When and where a meeting is, for a digest (forum.meetings.when_label reads it)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    url: str
+    is_upcoming: bool
 
 
 @dataclass(frozen=True)
@@ -219,6 +236,7 @@ def load_period(session: Session, period: str, now: datetime) -> Period:
             .limit(MAX_REPLIES)
         ):
             replies.setdefault(topic_id, []).append(created_at)
+    meetings = _meetings(session, [row.id for row in rows if row.kind == TopicKind.MATERIAL], now)
     topics = tuple(
         DigestTopic(
             id=row.id,
@@ -236,6 +254,7 @@ def load_period(session: Session, period: str, now: datetime) -> Period:
             answered=row.answer_post_id is not None,
             url=external_url("topics.show", slug=row.slug, topic_id=row.id),
             reply_times=tuple(replies.get(row.id, ())),
+            meeting=meetings.get(row.id),
         )
         for row in rows
     )
@@ -245,6 +264,33 @@ def load_period(session: Session, period: str, now: datetime) -> Period:
         "settings_url": external_url("users.preferences"),
     }
     return Period(period, empty.label, now, topics, links)
+
+
+def _meetings(session: Session, topic_ids: list[int], now: datetime) -> dict[int, DigestMeeting]:
+    """The meetings behind these (material) topics, by topic id: one statement, or none."""
+    if not topic_ids:
+        return {}
+    rows = session.execute(
+        select(
+            Meeting.topic_id,
+            Meeting.id,
+            Meeting.slug,
+            Meeting.starts_at,
+            Meeting.ends_at,
+            Meeting.place,
+            Meeting.cancelled_at,
+        ).where(Meeting.topic_id.in_(topic_ids), Meeting.deleted_at.is_(None))
+    )
+    return {
+        row.topic_id: DigestMeeting(
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            place=row.place,
+            url=external_url("meetings.show", meeting_id=row.id, slug=row.slug),
+            is_upcoming=row.cancelled_at is None and row.ends_at > now,
+        )
+        for row in rows
+    }
 
 
 # -- one member's digest ----------------------------------------------------------------------
@@ -267,6 +313,7 @@ class Digest:
     active_topics: list[ActiveTopic] = field(default_factory=list)
     open_questions: list[DigestTopic] = field(default_factory=list)
     materials: list[DigestTopic] = field(default_factory=list)
+    meetings: list[DigestTopic] = field(default_factory=list)  # new meetings, soonest first
     unread: int = 0
 
     @property
@@ -277,6 +324,7 @@ class Digest:
             self.new_topics
             or self.active_topics
             or self.materials
+            or self.meetings
             or any(q.created_at >= self.since for q in self.open_questions)
         )
 
@@ -340,6 +388,11 @@ def compose(user: User, levels: MemberLevels, period: Period) -> Digest:
             digest.open_questions.append(topic)
             continue
         new = topic.created_at >= start and not own
+        if new and topic.is_upcoming_meeting:
+            # A new meeting where the member follows, in their own region, or national.
+            if topic.region_national or topic.region_id == home or levels.follows(topic):
+                digest.meetings.append(topic)
+            continue
         if new and topic.kind == TopicKind.MATERIAL:
             if topic.region_national or levels.follows(topic):
                 digest.materials.append(topic)
@@ -358,6 +411,8 @@ def compose(user: User, levels: MemberLevels, period: Period) -> Digest:
         section.sort(key=lambda topic: topic.created_at, reverse=True)
         del section[MAX_ITEMS:]
     digest.active_topics.extend(active[:MAX_ITEMS])
+    digest.meetings.sort(key=lambda topic: topic.meeting.starts_at)  # type: ignore[union-attr]
+    del digest.meetings[MAX_ITEMS:]
     return digest
 
 

@@ -106,6 +106,9 @@ _SUBJECTS = {
     NotificationKind.NEW_TOPIC: _l("Nyt emne i %(place)s: %(title)s"),
     NotificationKind.NEW_POST: _l("Nyt indlæg i: %(title)s"),
     NotificationKind.REMINDER: _l("Påmindelse: %(title)s"),
+    NotificationKind.MEETING: _l("Nyt møde i %(place)s: %(title)s"),
+    NotificationKind.SEAT: _l("Du har fået en plads: %(title)s"),
+    NotificationKind.MEETING_CANCELLED: _l("Aflyst: %(title)s"),
 }
 
 
@@ -179,8 +182,21 @@ def queue_notification_mail(session: Session, notification: Notification) -> Mai
         "unsubscribe_url": unsubscribe_url(user, NOTIFICATIONS),
         # An answer or thanks is about the member's own post: the subject says it all.
         "show_post": notification.kind not in (NotificationKind.ANSWER, NotificationKind.THANKED),
+        "meeting": None,
     }
+    meeting = topic.meeting if notification.kind in NotificationKind.ABOUT_MEETING else None
+    if meeting is not None:
+        # About the meeting itself: when and where, and a link to its page.
+        context.update(
+            meeting=meeting,
+            show_post=False,
+            post_link=external_url("meetings.show", meeting_id=meeting.id, slug=meeting.slug),
+        )
     with force_locale(member_locale(user)):
+        if meeting is not None:
+            from forum.meetings import when_label
+
+            context["meeting_when"] = when_label(meeting)
         context["subject"] = notification_subject(notification, post)
         context["reason"] = _reason(user, int(current_app.config["NOTIFY_EMAIL_DELAY_SECONDS"]))
         body = render_template("email/notification.txt", **context)

@@ -106,23 +106,44 @@ class FeedLink:
     url: str
 
 
+def _home_region(session: Session, user: User) -> Region | None:
+    if user.municipality_id is None:
+        return None
+    return session.scalar(
+        select(Region)
+        .join(Municipality, Municipality.region_id == Region.id)
+        .where(Municipality.id == user.municipality_id)
+    )
+
+
 def feed_links(session: Session, user: User) -> list[FeedLink]:
     """The member's feed URLs for their settings: the latest topics, and their own region's."""
     token = feed_token(user)
     links = [FeedLink(_("Seneste emner"), external_url("feeds.latest", token=token))]
-    if user.municipality_id is not None:
-        region = session.scalar(
-            select(Region)
-            .join(Municipality, Municipality.region_id == Region.id)
-            .where(Municipality.id == user.municipality_id)
-        )
-        if region is not None:
-            links.append(
-                FeedLink(
-                    _("Nye emner i %(region)s", region=region.name),
-                    external_url("feeds.region", token=token, slug=region.slug),
-                )
+    region = _home_region(session, user)
+    if region is not None:
+        links.append(
+            FeedLink(
+                _("Nye emner i %(region)s", region=region.name),
+                external_url("feeds.region", token=token, slug=region.slug),
             )
+        )
+    return links
+
+
+def calendar_links(session: Session, user: User) -> list[FeedLink]:
+    """Calendars to subscribe to (the same token): the member's own meetings, and their
+    region's (forum.blueprints.meetings serves them)."""
+    token = feed_token(user)
+    links = [FeedLink(_("Mine møder"), external_url("meetings.my_calendar", token=token))]
+    region = _home_region(session, user)
+    if region is not None:
+        links.append(
+            FeedLink(
+                _("Møder: %(region)s", region=region.name),
+                external_url("meetings.region_calendar", token=token, slug=region.slug),
+            )
+        )
     return links
 
 

@@ -12,10 +12,13 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.errors import ForumError
 from forum.urls import MAX_ID
@@ -30,6 +33,7 @@ _BUILT_IN_MESSAGES = {
     "Not a valid choice.": _l("Vælg en af mulighederne på listen."),
     "Invalid Choice: could not coerce.": _l("Vælg en af mulighederne på listen."),
     "Not a valid date value.": _l("Skriv en gyldig dato."),
+    "Not a valid time value.": _l("Skriv et gyldigt klokkeslæt, fx 09:30."),
     "Not a valid integer value.": _l("Skriv et helt tal."),
     "Invalid email address.": _l("Skriv en gyldig e-mailadresse."),
     "Field must be equal to %(other_name)s.": _l("Felterne skal være ens."),
@@ -82,6 +86,29 @@ class TopicForm(Form):
     region = SelectField(_l("Region"), validate_choice=False)
     theme = SelectField(_l("Tema"), validate_choice=False)
     body = TextAreaField(_l("Tekst"))
+
+
+class MeetingForm(Form):
+    """A meeting, as a facilitator plans it; times are Copenhagen wall-clock times."""
+
+    title = StringField(_l("Titel"))
+    kind = SelectField(_l("Type"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False)
+    theme = SelectField(_l("Tema"), validate_choice=False)
+    other_themes = SelectMultipleField(
+        _l("Flere temaer (valgfrit)"),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    day = DateField(_l("Dato"), validators=[Optional()])
+    starts = TimeField(_l("Fra kl."), validators=[Optional()])
+    ends = TimeField(_l("Til kl."), validators=[Optional()])
+    end_day = DateField(_l("Slutdato, hvis mødet varer flere dage"), validators=[Optional()])
+    place = StringField(_l("Sted (adresse)"))
+    online_url = StringField(_l("Link til onlinemøde"))
+    agenda = TextAreaField(_l("Dagsorden"))
+    capacity = IntegerField(_l("Antal pladser (tomt: ingen grænse)"), validators=[Optional()])
 
 
 class ReplyForm(Form):

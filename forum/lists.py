@@ -18,7 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from forum import following, permissions, reading
+from forum import following, meetings, permissions, reading
 from forum.models import PinScope, Region, SearchOutboxEntry, Theme, Topic, TopicKind, User
 from forum.timeutil import utcnow
 
@@ -321,11 +321,13 @@ class ForYou:
     sparring: list[Topic]
     pinned: list[Topic]
     read_states: dict[int, Any] = field(default_factory=dict)
+    # The next meetings where the member follows (their region, followed ones, national).
+    meetings: list[Any] = field(default_factory=list)
     _loaded: list[object] = field(default_factory=list, repr=False)
 
     @property
     def empty(self) -> bool:
-        return not (self.unread or self.new or self.sparring or self.pinned)
+        return not (self.unread or self.new or self.sparring or self.pinned or self.meetings)
 
 
 def for_you(
@@ -420,4 +422,8 @@ def for_you(
         t.id: reading.row_state(t, members.get(t.id), cutoff, unread_counts.get(t.id))
         for t in topics
     }
-    return ForYou(unread, new, sparring, pinned, states, loaded)
+    meeting_regions = {*region_ids, *(r.id for r in regions if r.is_national)}
+    if home is not None:
+        meeting_regions.add(home)
+    upcoming = meetings.next_meetings(session, region_ids=sorted(meeting_regions), limit=3)
+    return ForYou(unread, new, sparring, pinned, states, meetings=upcoming, _loaded=loaded)

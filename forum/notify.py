@@ -46,6 +46,9 @@ EMAILED_KINDS = frozenset(
         "new_topic",
         "new_post",
         "reminder",
+        "meeting",
+        "seat",
+        "meeting_cancelled",
     }
 )
 
@@ -428,7 +431,9 @@ def _new_post(session: Session, post: Post) -> int:
         want(following.topic_watchers(session, topic), NotificationKind.NEW_POST)
     else:
         watchers, trackers = following.place_followers(session, topic)
-        want(watchers, NotificationKind.NEW_TOPIC)
+        # A meeting's discussion topic opens with the meeting: its followers hear of a meeting.
+        is_meeting = topic.meeting is not None
+        want(watchers, NotificationKind.MEETING if is_meeting else NotificationKind.NEW_TOPIC)
         following.start_following(session, topic, trackers, exclude=actor)
     return _write(session, post, wanted, actor, key=f"post:{post.id}")
 
@@ -493,6 +498,10 @@ def label(notification: Notification) -> str:
         return _("Påmindelse om et indlæg, du har gemt")
     if kind == NotificationKind.ANSWER:
         return _("Dit svar blev markeret som løsningen")
+    if kind == NotificationKind.SEAT:
+        return _("Du har fået en plads på mødet")
+    if kind == NotificationKind.MEETING_CANCELLED:
+        return _("Et møde, du er tilmeldt, er aflyst")
     name = notification.actor.display_name if notification.actor else _("Et medlem")
     # Only the one line asked for is translated (a list page asks thirty times).
     if kind == NotificationKind.REPLIED:
@@ -507,6 +516,8 @@ def label(notification: Notification) -> str:
         return _("%(name)s startede et nyt emne", name=name)
     if kind == NotificationKind.NEW_POST:
         return _("%(name)s skrev et nyt indlæg", name=name)
+    if kind == NotificationKind.MEETING:
+        return _("%(name)s har planlagt et møde", name=name)
     return _("Nyt i forummet")
 
 

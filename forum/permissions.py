@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, true
 
-from forum.models import Post, Role, Topic, TopicKind, User
+from forum.models import Meeting, Post, Role, Topic, TopicKind, User
+from forum.timeutil import utcnow
 
 VIEW = "view"  # a topic or post (or the forum itself, with obj None)
 CREATE_TOPIC = "create_topic"  # obj: the kind of topic (str)
@@ -31,6 +32,10 @@ SEARCH = "search"  # obj: None; the index holds only what every member may see (
 THANK = "thank"  # obj: post (say "tak" for it)
 BOOKMARK = "bookmark"  # obj: post (save it, with a reminder)
 FOLLOW = "follow"  # obj: topic, region or theme (set one's level: follow, track, mute)
+CREATE_MEETING = "create_meeting"  # obj: None
+EDIT_MEETING = "edit_meeting"  # obj: meeting (change, cancel, reopen)
+SIGN_UP = "sign_up"  # obj: meeting (take a seat or join its waiting list)
+VIEW_SIGNUPS = "view_signups"  # obj: meeting (the list of who signed up, and its CSV)
 
 ACTIONS = (
     VIEW,
@@ -52,6 +57,10 @@ ACTIONS = (
     THANK,
     BOOKMARK,
     FOLLOW,
+    CREATE_MEETING,
+    EDIT_MEETING,
+    SIGN_UP,
+    VIEW_SIGNUPS,
 )
 
 
@@ -87,7 +96,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 def _view(user: User, obj: Any) -> bool:
     if isinstance(obj, Post):
         return _view(user, obj.topic) and (not obj.is_deleted or user.is_moderator)
-    if isinstance(obj, Topic):
+    if isinstance(obj, Topic | Meeting):
         return not obj.is_deleted or user.is_moderator
     return True  # the forum's pages and profiles are for every member
 
@@ -168,6 +177,17 @@ def _follow(user: User, obj: Any) -> bool:
     return obj is not None
 
 
+def _edit_meeting(user: User, meeting: Meeting) -> bool:
+    return user.is_moderator and not meeting.is_deleted
+
+
+def _sign_up(user: User, meeting: Meeting) -> bool:
+    # Until the meeting has ended (one may sign up on the day); not for a cancelled one.
+    if meeting.is_deleted or meeting.is_cancelled:
+        return False
+    return meeting.ends_at > utcnow()
+
+
 def _deactivate(user: User, other: User) -> bool:
     # Not oneself: the last administrator could otherwise lock everyone out.
     return user.is_admin and other.id != user.id
@@ -193,6 +213,10 @@ _RULES = {
     THANK: _thank,
     BOOKMARK: _bookmark,
     FOLLOW: _follow,
+    CREATE_MEETING: lambda user, obj: user.is_moderator,
+    EDIT_MEETING: _edit_meeting,
+    SIGN_UP: _sign_up,
+    VIEW_SIGNUPS: lambda user, meeting: user.is_moderator,
 }
 
 

@@ -23,7 +23,7 @@ from flask_babel import (
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from forum import following, permissions
+from forum import following, meetings, permissions
 from forum.models import PinScope, Role, TopicKind
 from forum.timeutil import utcnow
 from forum.topics import KIND_LABELS
@@ -158,6 +158,11 @@ def post_url(post: object, topic: object | None = None) -> str:
     )
 
 
+def meeting_url(meeting: object, **kwargs: object) -> str:
+    """A meeting's page: /moeder/<id>-<slug>."""
+    return url_for("meetings.show", meeting_id=meeting.id, slug=meeting.slug, **kwargs)  # type: ignore[attr-defined]
+
+
 def number_filter(value: object) -> str:
     """A count in the reader's locale ("1.234" in Danish); below a thousand no locale writes
     it differently, so those (nearly every count on a page) skip Babel's formatter."""
@@ -197,3 +202,6 @@ def register(app: Flask) -> None:
     app.add_template_global(bell_count, "bell_count")
     app.add_template_global(following.LEVEL_LABELS, "LEVEL_LABELS")
     app.add_template_global(following, "following")
+    app.add_template_global(meeting_url, "meeting_url")
+    app.add_template_global(meetings.KIND_LABELS, "MEETING_KIND_LABELS")
+    app.add_template_filter(meetings.when_label, "meeting_when")

@@ -168,6 +168,18 @@ def test_demo_loads_the_network(runner, app):
         select(func.count(Topic.id)).where(Topic.answer_post_id.isnot(None))
     )
     assert answered >= 1
+    # Last autumn's meetings own the material threads that speak of "mødesiden"; the next
+    # round is ahead of today, whenever the demo is loaded.
+    from forum.demo.meetings import HELD
+    from forum.models import Meeting
+    from forum.timeutil import utcnow
+
+    meetings = db.session.scalars(select(Meeting)).all()
+    held = {m.title: m for m in meetings if m.ends_at < utcnow()}
+    assert set(held) == {demo.title for demo in HELD}
+    assert {m.topic.title for m in held.values()} == {demo.topic_title for demo in HELD}
+    assert sum(m.starts_at > utcnow() for m in meetings) >= 4
+    assert "meetings." in result.output
 
     client = app.test_client()
     for email, role in [

@@ -529,3 +529,36 @@ def test_a_digest_the_outbox_refuses_gives_its_claim_back(session, people, monke
     assert bad.last_digest_at is None and people["writer"].last_digest_at == NOW
     monkeypatch.setattr(digest, "queue_mail", real)
     assert run(session).sent == 1  # the reader's, this time
+
+
+def test_a_new_meeting_is_in_the_digest_of_its_region(session, people, mailbox) -> None:  # type: ignore[no-untyped-def]
+    from datetime import time as clock
+
+    from forum.meetings import MeetingInput, create_meeting
+
+    meeting = create_meeting(
+        session,
+        people["facilitator"],
+        MeetingInput(
+            title="Netværksmøde i Midtjylland om efterværn",
+            kind="netvaerksmoede",
+            region=places.region_by_slug(session, "midtjylland"),
+            themes=[places.theme_by_slug(session, "voksenliv")],
+            day=(NOW + timedelta(days=30)).date(),
+            starts=clock(9, 30),
+            ends=clock(15, 0),
+            place="Viborg Rådhus",
+        ),
+    )
+    meeting.topic.created_at = meeting.topic.last_posted_at = NOW - timedelta(days=1)
+    reader = digest.digest_for(session, people["reader"], "weekly", now=NOW)
+    assert titles(reader.meetings) == ["Netværksmøde i Midtjylland om efterværn"]
+    assert titles(reader.materials) == []  # shown once, as the meeting it is
+    assert digest.digest_for(session, people["fyn"], "weekly", now=NOW).meetings == []
+    run(session)
+    assert mail.send_pending(session)[0] >= 1
+    (message,) = mailbox.to(people["reader"].email)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Nye møder" in text
+    assert f"/moeder/{meeting.id}-{meeting.slug}" in text
+    assert not mailbox.to(people["fyn"].email)  # nothing else new for them: no digest

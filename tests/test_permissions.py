@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 import pytest
 from flask_login import AnonymousUserMixin
 
 from forum import permissions as p
+from forum import places
 from forum.accounts import create_invitation
 from forum.extensions import db
+from forum.meetings import MeetingInput, cancel_meeting, create_meeting
 from forum.models import Role, Theme, TopicKind
 from forum.topics import delete_post, set_locked
 from tests import factories
@@ -67,7 +71,37 @@ MATRIX = [
     (p.FOLLOW, "deleted_topic", set()),  # not even moderators, who can see it
     (p.FOLLOW, "region", {"author", "member", "facilitator", "admin"}),
     (p.FOLLOW, "theme", {"author", "member", "facilitator", "admin"}),
+    (p.VIEW, "meeting", {"author", "member", "facilitator", "admin"}),
+    (p.VIEW, "deleted_meeting", {"facilitator", "admin"}),
+    (p.CREATE_MEETING, None, {"facilitator", "admin"}),
+    (p.EDIT_MEETING, "meeting", {"facilitator", "admin"}),
+    (p.EDIT_MEETING, "cancelled_meeting", {"facilitator", "admin"}),  # to reopen it
+    (p.EDIT_MEETING, "deleted_meeting", set()),
+    (p.SIGN_UP, "meeting", {"author", "member", "facilitator", "admin"}),
+    (p.SIGN_UP, "cancelled_meeting", set()),
+    (p.SIGN_UP, "past_meeting", set()),
+    (p.SIGN_UP, "deleted_meeting", set()),
+    (p.VIEW_SIGNUPS, "meeting", {"facilitator", "admin"}),
 ]
+
+
+def _meeting(s, facilitator, title, **changes):  # type: ignore[no-untyped-def]
+    """An upcoming network meeting in Region Syddanmark, planned by ``facilitator``."""
+    data = MeetingInput(
+        title=title,
+        kind="netvaerksmoede",
+        region=places.region_by_slug(s, "syddanmark"),
+        themes=[places.theme_by_slug(s, "ledelse")],
+        day=date(NEXT_YEAR, 5, 1),
+        starts=time(9, 30),
+        ends=time(15, 0),
+        place="Vejle Rådhus",
+    )
+    meeting = create_meeting(s, facilitator, data)
+    for name, value in changes.items():
+        setattr(meeting, name, value)
+    s.flush()
+    return meeting
 
 
 @pytest.fixture
@@ -122,6 +156,17 @@ def world(app):  # type: ignore[no-untyped-def]
         "region": topic.region,
         "theme": topic.theme,
     }
+    planner = users["facilitator"]
+    long_ago = datetime(2020, 5, 1, 8, 0)
+    objects["meeting"] = _meeting(s, planner, "Netværksmøde om ledelse")
+    objects["cancelled_meeting"] = _meeting(s, planner, "Aflyst netværksmøde")
+    cancel_meeting(s, planner, objects["cancelled_meeting"])
+    objects["past_meeting"] = _meeting(
+        s, planner, "Holdt netværksmøde", starts_at=long_ago, ends_at=long_ago + timedelta(hours=6)
+    )
+    objects["deleted_meeting"] = _meeting(
+        s, planner, "Slettet netværksmøde", deleted_at=long_ago, deleted_by_id=planner.id
+    )
     return users, objects
 
 
@@ -180,6 +225,25 @@ HTTP = [
     ("/admin/medlemmer", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
     ("/admin/temaer", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
     ("/admin/kommuner", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
+    ("/moeder", {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200}),
+    ("/moeder/ny", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
+    (
+        "/moeder/{meeting}/rediger",
+        {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200},
+    ),
+    (
+        "/moeder/{meeting}/tilmeldte.csv",
+        {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200},
+    ),
+    (
+        "/moeder/{meeting}/kalender.ics",
+        {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200},
+    ),
+    ("/moeder/{meeting}", {"anonymous": 302, "member": 301, "facilitator": 301, "admin": 301}),
+    (
+        "/moeder/{deleted_meeting}",
+        {"anonymous": 302, "member": 404, "facilitator": 301, "admin": 301},
+    ),
 ]
 
 
@@ -194,6 +258,18 @@ def _everyone(status: int, **others: int) -> dict[str, int]:
 
 
 MODERATORS = {"author": 403, "member": 403}
+NEXT_YEAR = datetime.now().year + 1
+# A valid meeting, as the planning form sends it.
+_MEETING_FORM = {
+    "title": "Workshop om ledelse",
+    "kind": "workshop",
+    "region": "syddanmark",
+    "theme": "ledelse",
+    "day": f"{NEXT_YEAR}-06-10",
+    "starts": "10:00",
+    "ends": "14:00",
+    "place": "Kolding",
+}
 ADMINS = {"author": 403, "member": 403, "facilitator": 403}
 
 # Every POST route (test_every_post_route_is_in_the_matrix checks), with the data it needs and
@@ -304,6 +380,19 @@ POSTS = [
      _everyone(302, **ADMINS)),
     ("/admin/kommuner/<int:municipality_id>", "/admin/kommuner/{municipality}",
      {"name": "Vejle Kommune", "region": "{region}"}, _everyone(302, **ADMINS)),
+    ("/moeder/ny", "/moeder/ny", _MEETING_FORM, _everyone(302, **MODERATORS)),
+    ("/moeder/<int:meeting_id>/rediger", "/moeder/{meeting}/rediger", _MEETING_FORM,
+     _everyone(302, **MODERATORS)),
+    ("/moeder/<int:meeting_id>/aflys", "/moeder/{meeting}/aflys", {},
+     _everyone(302, **MODERATORS)),
+    ("/moeder/<int:meeting_id>/genoptag", "/moeder/{cancelled_meeting}/genoptag", {},
+     _everyone(302, **MODERATORS)),
+    ("/moeder/<int:meeting_id>/aflys", "/moeder/{deleted_meeting}/aflys", {},
+     _everyone(404, facilitator=403, admin=403)),  # moderators see it; nobody changes it
+    ("/moeder/<int:meeting_id>/tilmeld", "/moeder/{meeting}/tilmeld", {}, _everyone(302)),
+    ("/moeder/<int:meeting_id>/tilmeld", "/moeder/{deleted_meeting}/tilmeld", {},
+     _everyone(404, facilitator=403, admin=403)),
+    ("/moeder/<int:meeting_id>/afmeld", "/moeder/{meeting}/afmeld", {}, _everyone(302)),
 ]  # fmt: skip
 
 
@@ -357,6 +446,9 @@ def test_http_matrix(world, client, auth, method, url, data, role, status) -> No
         "theme": db.session.scalar(db.select(Theme.id).where(Theme.slug == "ledelse")),
         "municipality": vejle.id,
         "region": vejle.region_id,
+        "meeting": objects["meeting"].id,
+        "cancelled_meeting": objects["cancelled_meeting"].id,
+        "deleted_meeting": objects["deleted_meeting"].id,
     }
     _login(client, auth, users, role)
     if data is not None:

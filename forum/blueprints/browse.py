@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum import following, places, reading
+from forum import following, meetings, places, reading
 from forum.extensions import db
 from forum.lists import (
     TopicCounts,
@@ -124,6 +124,15 @@ def theme(slug: str):  # type: ignore[no-untyped-def]
     return _place_list(the_region, the_theme, theme_first=True)
 
 
+def _next_meetings(
+    region: Region | None, theme: Theme | None, theme_first: bool, page: int
+) -> list:
+    """A region's first page shows its next meetings (a theme's page is about the theme)."""
+    if theme_first or theme is not None or region is None or page > 1:
+        return []
+    return meetings.next_meetings(db.session, region_ids=[region.id])
+
+
 def _place_list(region: Region | None, theme: Theme | None, *, theme_first: bool):  # type: ignore[no-untyped-def]
     pagination = _topic_page(region, theme)
     # The follow menu is for the place the page is about: the theme's page, or the region's.
@@ -148,4 +157,5 @@ def _place_list(region: Region | None, theme: Theme | None, *, theme_first: bool
         theme_first=theme_first,
         follow_action=follow[0],
         follow_level=follow[1],
+        meetings=_next_meetings(region, theme, theme_first, pagination.page),
     )

@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum import following, notify, permissions, places
+from forum import following, meetings, notify, permissions, places
 from forum.errors import Invalid, NotAllowed
 from forum.extensions import db
-from forum.models import Region, Theme, Topic
+from forum.models import NotificationKind, Region, Theme, Topic
 from forum.templating import topic_url
 from forum.topics import get_topic
 from forum.urls import local_path, page_number, post_number
@@ -87,7 +87,19 @@ def notifications():  # type: ignore[no-untyped-def]
         error_out=False,
         count=True,
     )
-    return render_template("notifications/index.html", pagination=pagination, label=notify.label)
+    # Notifications about a meeting lead to its page: the page's meetings in one statement.
+    about = {
+        n.topic_id
+        for n in pagination.items
+        if n.kind in NotificationKind.ABOUT_MEETING and n.topic_id
+    }
+    return render_template(
+        "notifications/index.html",
+        pagination=pagination,
+        label=notify.label,
+        meetings=meetings.by_topic(db.session, about),
+        MEETING_NOTIFICATIONS=NotificationKind.ABOUT_MEETING,
+    )
 
 
 @bp.route("/notifikationer/laest", methods=["POST"])

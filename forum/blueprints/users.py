@@ -76,6 +76,7 @@ def _preferences_page(form: PreferencesForm, email_form: EmailSettingsForm):  # 
         region_levels=[(r, levels.region(r.id)) for r in places.regions(db.session)],
         theme_levels=[(t, levels.theme(t.id)) for t in places.active_themes(db.session)],
         feed_links=feeds.feed_links(db.session, current_user),
+        calendar_links=feeds.calendar_links(db.session, current_user),
         login_sessions=logins.active(db.session, current_user),
         this_session=logins.current_id(),
     )

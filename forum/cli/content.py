@@ -9,7 +9,7 @@ from types import ModuleType
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from forum.cli._helpers import database_needed
 from forum.extensions import db
@@ -22,7 +22,7 @@ from forum.extensions import db
 def demo_command(if_empty: bool) -> None:
     """Load the demo accounts and discussions."""
     from forum.demo import ACCOUNTS, DEMO_PASSWORD, is_empty, load_demo
-    from forum.models import User
+    from forum.models import Meeting, User
 
     if not is_empty(db.session):
         if not if_empty:
@@ -36,7 +36,11 @@ def demo_command(if_empty: bool) -> None:
                 click.echo(f"line {line}: {message}", err=True)
             raise click.ClickException("The demo content has errors; nothing was loaded.")
         db.session.commit()
-        click.echo(f"Demo content loaded: {report.topics} topics, {report.posts} posts.")
+        meetings = db.session.scalar(select(func.count(Meeting.id)))
+        click.echo(
+            f"Demo content loaded: {report.topics} topics, {report.posts} posts, "
+            f"{meetings} meetings."
+        )
     emails = [account.email for account in ACCOUNTS]
     present = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
     if present:

@@ -85,8 +85,11 @@ def create_accounts(session: Session) -> list[User]:
 
 
 def load_demo(session: Session) -> ImportReport:
-    """Create the demo accounts and import every demo topic; the caller commits."""
-    create_accounts(session)
+    """Create the demo accounts, import every demo topic and plan the demo's meetings; the
+    caller commits."""
+    from forum.demo.meetings import plan_meetings
+
+    accounts = create_accounts(session)
     total = ImportReport()
     for path in sorted(CONTENT.glob("*.jsonl")):
         with path.open(encoding="utf-8") as lines:
@@ -95,4 +98,7 @@ def load_demo(session: Session) -> ImportReport:
         total.posts += report.posts
         total.users_created += report.users_created
         total.errors.extend((line, f"{path.name}: {message}") for line, message in report.errors)
+    if not total.errors:
+        facilitator = next(user for user in accounts if user.role == Role.FACILITATOR)
+        plan_meetings(session, facilitator)
     return total

@@ -9,6 +9,7 @@ from forum.models.following import (
 )
 from forum.models.logins import LoginSession, ThrottleHit
 from forum.models.mail import MailMessage
+from forum.models.meetings import Meeting, MeetingKind, MeetingSignup, MeetingTheme, SignupStatus
 from forum.models.places import Municipality, Region, Theme
 from forum.models.reactions import Bookmark, PostThanks
 from forum.models.search import SearchFailure, SearchOutboxEntry
@@ -27,6 +28,11 @@ __all__ = [
     "Invitation",
     "LoginSession",
     "MailMessage",
+    "Meeting",
+    "MeetingKind",
+    "MeetingSignup",
+    "MeetingTheme",
+    "SignupStatus",
     "Municipality",
     "PinScope",
     "Post",

@@ -57,6 +57,9 @@ class NotificationKind:
     NEW_POST = "new_post"  # a new post in a topic you watch
     THANKED = "thanked"  # consolidated: one row per post, counting the thanks
     REMINDER = "reminder"  # a bookmark's reminder
+    MEETING = "meeting"  # a new meeting in a region or theme you follow (its topic's opening)
+    SEAT = "seat"  # you moved up from a meeting's waiting list
+    MEETING_CANCELLED = "meeting_cancelled"  # a meeting you signed up for was cancelled
     ALL = (
         REPLIED,
         REPLIED_TO_POST,
@@ -67,7 +70,12 @@ class NotificationKind:
         NEW_POST,
         THANKED,
         REMINDER,
+        MEETING,
+        SEAT,
+        MEETING_CANCELLED,
     )
+    # About a meeting: they lead to the meeting's page rather than its discussion topic.
+    ABOUT_MEETING = frozenset({MEETING, SEAT, MEETING_CANCELLED})
 
 
 class Notification(db.Model):

@@ -40,6 +40,7 @@ def site(live_server) -> Iterator[dict[str, object]]:  # type: ignore[no-untyped
             replies=3,
             repliers=[member],
         )
+        meeting = _meeting(db.session, admin)
         db.session.commit()
         info = {
             "base": base,
@@ -49,10 +50,39 @@ def site(live_server) -> Iterator[dict[str, object]]:  # type: ignore[no-untyped
             "first_post": factories.post(db.session, topic, 1).id,
             "region": "midtjylland",
             "theme": "netvaerksanbringelser",
+            "meeting": f"/moeder/{meeting.id}-{meeting.slug}",
+            "meeting_id": meeting.id,
         }
     result = app.test_cli_runner().invoke(args=["search", "rebuild"])
     assert result.exit_code == 0, result.output
     yield info
+
+
+def _meeting(session, planner):  # type: ignore[no-untyped-def]
+    """A coming network meeting with a capacity and an agenda (the admin signed up)."""
+    from datetime import time, timedelta
+
+    from forum.meetings import MeetingInput, create_meeting, sign_up
+    from forum.timeutil import utcnow
+
+    meeting = create_meeting(
+        session,
+        planner,
+        MeetingInput(
+            title="Netværksmøde i Region Midtjylland",
+            kind="netvaerksmoede",
+            region=places.region_by_slug(session, "midtjylland"),
+            themes=[places.theme_by_slug(session, "netvaerksanbringelser")],
+            day=(utcnow() + timedelta(days=20)).date(),
+            starts=time(9, 30),
+            ends=time(15, 0),
+            place="Viborg Rådhus",
+            agenda="- 9.30 Velkomst\n- 10.00 Oplæg",
+            capacity=30,
+        ),
+    )
+    sign_up(session, planner, meeting)
+    return meeting
 
 
 def _pages(site: dict[str, object]) -> list[tuple[str, str]]:
@@ -82,6 +112,10 @@ def _pages(site: dict[str, object]) -> list[tuple[str, str]]:
         ("admin-municipalities", "/admin/kommuner"),
         ("admin-municipality-new", "/admin/kommuner/ny"),
         ("admin-deleted", "/admin/slettet"),
+        ("meetings", "/moeder"),
+        ("meeting", str(site["meeting"])),
+        ("meeting-new", "/moeder/ny"),
+        ("meeting-edit", f"/moeder/{site['meeting_id']}/rediger"),
         ("error-404", "/findes-ikke"),
     ]
 

@@ -1,0 +1,359 @@
+"""Meetings over HTTP: planning one, its page, signing up, the sign-up list, and calendars."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, time, timedelta
+
+import pytest
+
+from forum import feeds, places
+from forum import meetings as domain
+from forum.models import Meeting, MeetingSignup, SignupStatus, TopicKind
+from forum.timeutil import utcnow
+from tests import factories
+
+
+def _input(session, **changes):  # type: ignore[no-untyped-def]
+    day = (utcnow() + timedelta(days=30)).date()
+    values = {
+        "title": "Netværksmøde i Region Syddanmark",
+        "kind": "netvaerksmoede",
+        "region": places.region_by_slug(session, "syddanmark"),
+        "themes": [places.theme_by_slug(session, "netvaerksanbringelser")],
+        "day": day,
+        "starts": time(9, 30),
+        "ends": time(15, 0),
+        "place": "Vejle Rådhus, Skolegade 1, 7100 Vejle",
+        "agenda": "1. Velkomst\n2. Oplæg om **netværksanbringelser**",
+    }
+    values.update(changes)
+    return domain.MeetingInput(**values)
+
+
+def _meeting(session, facilitator, **changes) -> Meeting:  # type: ignore[no-untyped-def]
+    meeting = domain.create_meeting(session, facilitator, _input(session, **changes))
+    session.commit()
+    return meeting
+
+
+def _form(**changes: object) -> dict[str, object]:
+    day = (utcnow() + timedelta(days=30)).date()
+    data: dict[str, object] = {
+        "title": "Workshop om familiepleje",
+        "kind": "workshop",
+        "region": "syddanmark",
+        "theme": "familiepleje",
+        "other_themes": ["netvaerksanbringelser"],
+        "day": day.isoformat(),
+        "starts": "09:30",
+        "ends": "15:00",
+        "place": "Kolding Bibliotek",
+        "online_url": "",
+        "agenda": "1. Velkomst",
+        "capacity": "",
+    }
+    data.update(changes)
+    return data
+
+
+# -- planning --------------------------------------------------------------------------------
+
+
+def test_a_facilitator_plans_a_meeting_with_its_discussion_topic(
+    client, auth, session, facilitator
+):
+    auth.login(facilitator)
+    assert client.get("/moeder/ny").status_code == 200
+    response = client.post("/moeder/ny", data=_form())
+    assert response.status_code == 302
+    meeting = session.query(Meeting).one()
+    assert response.headers["Location"].endswith(f"/moeder/{meeting.id}-{meeting.slug}")
+    assert [t.slug for t in meeting.themes] == ["familiepleje", "netvaerksanbringelser"]
+    # Entered in Copenhagen, stored in UTC (an hour or two earlier).
+    assert domain.to_local(meeting.starts_at).time() == time(9, 30)
+    assert meeting.topic.kind == TopicKind.MATERIAL
+    assert meeting.topic.theme.slug == "familiepleje"
+    assert meeting.topic.region.slug == "syddanmark"
+
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Workshop om familiepleje" in page
+    assert "9.30" in page or "09.30" in page or "09:30" in page
+    assert f'href="/t/{meeting.topic.slug}/{meeting.topic.id}"' in page
+    assert "Kolding Bibliotek" in page
+    # The list shows it among the upcoming meetings.
+    listing = client.get("/moeder").get_data(True)
+    assert "Workshop om familiepleje" in listing
+
+
+def test_bad_input_keeps_the_form_with_danish_messages(client, auth, session, facilitator):
+    auth.login(facilitator)
+    response = client.post(
+        "/moeder/ny",
+        data=_form(
+            title="Møde",
+            ends="08:00",
+            place="",
+            online_url="javascript:alert(1)",
+            agenda="Husk barnets cpr 010203-1234",
+        ),
+    )
+    assert response.status_code == 400
+    page = response.get_data(True)
+    assert "Skriv en titel på mindst 5 tegn." in page
+    assert "Mødet skal slutte efter, det begynder." in page
+    assert "https://" in page and "Skriv et fuldt link" in page
+    assert "CPR" in page or "cpr" in page
+    # Nothing the facilitator typed is lost.
+    assert "Husk barnets cpr 010203-1234" in page
+    assert 'value="Møde"' in page
+    assert session.query(Meeting).count() == 0
+
+
+def test_members_may_not_plan_or_edit_meetings(client, auth, session, member, facilitator):
+    meeting = _meeting(session, facilitator)
+    auth.login(member)
+    assert client.get("/moeder/ny").status_code == 403
+    assert client.post("/moeder/ny", data=_form()).status_code == 403
+    assert client.get(f"/moeder/{meeting.id}/rediger").status_code == 403
+    assert client.post(f"/moeder/{meeting.id}/aflys").status_code == 403
+    assert client.get(f"/moeder/{meeting.id}/tilmeldte.csv").status_code == 403
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Redigér mødet" not in page and "tilmeldte.csv" not in page
+
+
+def test_editing_keeps_times_in_copenhagen_and_bumps_the_sequence(
+    client, auth, session, facilitator
+):
+    year = utcnow().year + 1
+    meeting = _meeting(session, facilitator, day=date(year, 3, 12))
+    auth.login(facilitator)
+    page = client.get(f"/moeder/{meeting.id}/rediger").get_data(True)
+    assert 'value="09:30"' in page and f'value="{year}-03-12"' in page
+    response = client.post(
+        f"/moeder/{meeting.id}/rediger",
+        data=_form(
+            title="Netværksmøde, flyttet", day=f"{year}-06-10", starts="10:00", ends="14:00"
+        ),
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    meeting = session.get(Meeting, meeting.id)
+    assert meeting.title == "Netværksmøde, flyttet"
+    assert meeting.sequence == 1
+    assert domain.to_local(meeting.starts_at).time() == time(10, 0)  # summer time: UTC+2
+    assert meeting.starts_at.hour == 8
+    assert meeting.topic.title == "Netværksmøde, flyttet"
+
+
+def test_the_slug_is_canonical(client, auth, session, member, facilitator):
+    meeting = _meeting(session, facilitator)
+    auth.login(member)
+    for path in (f"/moeder/{meeting.id}", f"/moeder/{meeting.id}-forkert"):
+        response = client.get(path)
+        assert response.status_code == 301
+        assert response.headers["Location"].endswith(f"/moeder/{meeting.id}-{meeting.slug}")
+    assert client.get("/moeder/999999-x").status_code == 404
+
+
+def test_the_list_filters_by_region_and_theme(client, auth, session, member, facilitator):
+    _meeting(session, facilitator, title="Møde i Syddanmark om netværk")
+    _meeting(
+        session,
+        facilitator,
+        title="Møde i Nordjylland om familiepleje",
+        region=places.region_by_slug(session, "nordjylland"),
+        themes=[places.theme_by_slug(session, "familiepleje")],
+    )
+    auth.login(member)
+    page = client.get("/moeder?region=nordjylland").get_data(True)
+    assert "Møde i Nordjylland" in page and "Møde i Syddanmark" not in page
+    page = client.get("/moeder?tema=netvaerksanbringelser").get_data(True)
+    assert "Møde i Syddanmark" in page and "Møde i Nordjylland" not in page
+    assert client.get("/moeder?region=atlantis").status_code == 404
+
+
+# -- signing up ------------------------------------------------------------------------------
+
+
+def test_sign_up_fills_seats_then_the_waiting_list(client, auth, session, facilitator):
+    meeting = _meeting(session, facilitator, capacity=1)
+    first, second = factories.user(session), factories.user(session)
+    session.commit()
+    auth.login(first)
+    assert client.post(f"/moeder/{meeting.id}/tilmeld").status_code == 302
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Du er tilmeldt." in page and "1 af 1 pladser er taget." in page
+    auth.logout()
+    auth.login(second)
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Skriv mig på ventelisten" in page
+    client.post(f"/moeder/{meeting.id}/tilmeld")
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Du står på ventelisten." in page
+    auth.logout()
+
+    auth.login(first)
+    client.post(f"/moeder/{meeting.id}/afmeld")
+    session.expire_all()
+    moved = session.query(MeetingSignup).one()
+    assert moved.user_id == second.id and moved.status == SignupStatus.CONFIRMED
+
+
+def test_a_cancelled_meeting_takes_no_sign_ups(client, auth, session, member, facilitator):
+    meeting = _meeting(session, facilitator)
+    auth.login(facilitator)
+    client.post(f"/moeder/{meeting.id}/aflys")
+    auth.logout()
+    auth.login(member)
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Mødet er aflyst." in page and ">Tilmeld<" not in page
+    response = client.post(f"/moeder/{meeting.id}/tilmeld", follow_redirects=True)
+    assert "Mødet er aflyst." in response.get_data(True)
+    assert session.query(MeetingSignup).count() == 0
+
+
+def test_the_facilitator_sees_and_exports_the_sign_ups(client, auth, session, facilitator):
+    meeting = _meeting(session, facilitator)
+    odense = factories.user(session, name='=HYPERLINK("x")', municipality="Odense")
+    domain.sign_up(session, odense, meeting)
+    session.commit()
+    auth.login(facilitator)
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Odense" in page and "tilmeldte.csv" in page
+    response = client.get(f"/moeder/{meeting.id}/tilmeldte.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][0] == "Navn"
+    assert rows[1][0].startswith("'=")  # a formula is text, not run
+    assert rows[1][2] == "Odense"
+
+
+# -- calendars -------------------------------------------------------------------------------
+
+
+def test_add_to_calendar_downloads_an_ics_file(client, auth, session, member, facilitator):
+    icalendar = pytest.importorskip("icalendar")
+    meeting = _meeting(session, facilitator)
+    auth.login(member)
+    response = client.get(f"/moeder/{meeting.id}/kalender.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert "attachment" in response.headers["Content-Disposition"]
+    calendar = icalendar.Calendar.from_ical(response.get_data())
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) == 1 and str(events[0]["SUMMARY"]).endswith(meeting.title)
+
+
+def test_subscribed_calendars_work_by_token_alone(client, auth, session, member, facilitator):
+    icalendar = pytest.importorskip("icalendar")
+    meeting = _meeting(session, facilitator)
+    domain.sign_up(session, member, meeting)
+    session.commit()
+    token = feeds.feed_token(member)
+    for path in (f"/kalender/{token}/region/syddanmark.ics", f"/kalender/{token}/mine.ics"):
+        response = client.get(path)  # no session at all
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers
+        calendar = icalendar.Calendar.from_ical(response.get_data())
+        assert [str(e["UID"]) for e in calendar.walk("VEVENT")], path
+    # A wrong or renewed token, an unknown region: the same bare 404.
+    assert client.get("/kalender/1-forkert/mine.ics").status_code == 404
+    assert client.get(f"/kalender/{token}/region/atlantis.ics").status_code == 404
+    for stray in (f"/kalender/{token}/noget.ics", "/kalender/x"):
+        response = client.get(stray)
+        assert response.status_code == 404 and "Set-Cookie" not in response.headers
+    # A calendar program that already has this version gets a 304.
+    first = client.get(f"/kalender/{token}/mine.ics")
+    again = client.get(
+        f"/kalender/{token}/mine.ics", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    feeds.renew_token(session, member)
+    session.commit()
+    assert client.get(f"/kalender/{token}/mine.ics").status_code == 404
+
+
+def test_a_deactivated_members_calendar_stops(client, session, member, facilitator):
+    _meeting(session, facilitator)
+    token = feeds.feed_token(member)
+    member.active = False
+    session.commit()
+    assert client.get(f"/kalender/{token}/region/syddanmark.ics").status_code == 404
+
+
+def test_pages_need_a_login(client, session, facilitator):
+    meeting = _meeting(session, facilitator)
+    for path in (
+        "/moeder",
+        f"/moeder/{meeting.id}-{meeting.slug}",
+        f"/moeder/{meeting.id}/kalender.ics",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+def test_the_meeting_list_has_a_fixed_statement_count(
+    client, auth, session, member, facilitator, count_queries
+):
+    auth.login(member)
+    _meeting(session, facilitator)
+    client.get("/moeder")
+    with count_queries() as few:
+        client.get("/moeder")
+    for n in range(6):
+        meeting = _meeting(session, facilitator, title=f"Endnu et møde nummer {n}")
+        domain.sign_up(session, member, meeting)
+    session.commit()
+    with count_queries() as many:
+        assert client.get("/moeder").status_code == 200
+    assert many.count == few.count
+
+
+def test_the_topic_page_links_back_to_its_meeting(client, auth, session, member, facilitator):
+    meeting = _meeting(session, facilitator)
+    auth.login(member)
+    page = client.get(f"/t/{meeting.topic.slug}/{meeting.topic.id}").get_data(True)
+    assert "Tråden til mødet" in page
+    assert f'href="/moeder/{meeting.id}-{meeting.slug}"' in page
+
+
+def test_region_and_front_page_show_the_next_meetings(client, auth, session, facilitator):
+    _meeting(session, facilitator, title="Netværksmøde om familiepleje i Syddanmark")
+    odense = factories.user(session, municipality="Odense")  # Region Syddanmark
+    aarhus = factories.user(session, municipality="Aarhus")  # Region Midtjylland
+    session.commit()
+    auth.login(odense)
+    assert "Netværksmøde om familiepleje" in client.get("/").get_data(True)
+    assert "Netværksmøde om familiepleje" in client.get("/region/syddanmark").get_data(True)
+    assert "Netværksmøde om familiepleje" not in client.get("/region/midtjylland").get_data(True)
+    auth.logout()
+    auth.login(aarhus)  # neither their region nor one they follow
+    assert "Netværksmøde om familiepleje" not in client.get("/").get_data(True)
+
+
+def test_region_followers_hear_of_a_new_meeting(client, auth, session, member, facilitator):
+    from forum import notify
+
+    odense = factories.user(session, municipality="Odense")
+    session.commit()
+    meeting = _meeting(session, facilitator)
+    notify.run(session)
+    session.commit()
+    auth.login(odense)
+    page = client.get("/notifikationer").get_data(True)
+    assert "har planlagt et møde" in page
+    assert f'href="/moeder/{meeting.id}-{meeting.slug}"' in page
+
+
+def test_the_settings_offer_the_calendars(client, auth, session, member):
+    auth.login(member)
+    page = client.get("/indstillinger").get_data(True)
+    token = feeds.feed_token(member)
+    assert f"/kalender/{token}/mine.ics" in page
+    assert f"/kalender/{token}/region/midtjylland.ics" in page  # Aarhus is in Midtjylland
