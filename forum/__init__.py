@@ -99,7 +99,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extension objects of forum.extensions."""
-    from forum import models, search, throttle  # noqa: F401  (models registers the tables)
+    from forum import models, search, storage, throttle  # noqa: F401  (models: the tables)
     from forum.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -109,6 +109,7 @@ def register_extensions(app: Flask) -> None:
     throttle.init_app(app)
     login_manager.init_app(app)
     search.init_app(app)
+    storage.init_app(app)  # a wrong FORUM_UPLOAD_STORAGE stops the app here, not at an upload
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log ind for at se forummet.")
     login_manager.login_message_category = "info"

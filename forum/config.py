@@ -68,6 +68,17 @@ class Config:
     # Apply a request's changes to the index right after its response (off: only by CLI).
     SEARCH_SYNC_AFTER_REQUEST = True
 
+    # Uploaded files (forum.storage): "local" keeps them under UPLOAD_DIR (empty means
+    # instance/uploads), "s3" in an S3-compatible bucket that several app nodes share
+    # (credentials from the usual AWS_* environment or the machine's role).
+    UPLOAD_STORAGE = "local"
+    UPLOAD_DIR = ""
+    UPLOAD_MAX_MB = 25
+    S3_BUCKET = ""
+    S3_ENDPOINT_URL = ""  # empty: AWS itself; else e.g. a MinIO or Ceph address
+    S3_REGION = ""
+    S3_PREFIX = "uploads/"
+
     # "Kun når jeg ikke er på forummet": a notification is e-mailed after this many seconds,
     # and not at all if the member has read it meanwhile.
     NOTIFY_EMAIL_DELAY_SECONDS = 600
