@@ -63,6 +63,10 @@ def configure(app: Flask, config: type | Mapping[str, Any] | None) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'forum.db'}"
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(shipped("translations"))
+    # A request may carry one upload a little over the limit (forum.uploads then says "too
+    # large" beside the field); anything bigger is cut off with 413 before it is read.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = (int(app.config["UPLOAD_MAX_MB"]) + 1) * 1024 * 1024
     if app.config["ENV"] == "production":
         if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
             raise RuntimeError(
@@ -181,9 +185,11 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Any) -> Any:
-        response.headers["Content-Security-Policy"] = (
+        # A stricter policy a view set stays (a member's file is served sandboxed).
+        response.headers.setdefault(
+            "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"

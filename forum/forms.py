@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -109,6 +110,15 @@ class MeetingForm(Form):
     online_url = StringField(_l("Link til onlinemøde"))
     agenda = TextAreaField(_l("Dagsorden"))
     capacity = IntegerField(_l("Antal pladser (tomt: ingen grænse)"), validators=[Optional()])
+
+
+class UploadForm(Form):
+    """A file for a meeting's materials; ``confirm`` when its text cannot be read."""
+
+    file = FileField(_l("Fil"))
+    confirm = BooleanField(
+        _l("Filen indeholder ingen personoplysninger om børn, familier eller sager.")
+    )
 
 
 class ReplyForm(Form):

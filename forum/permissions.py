@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, true
 
-from forum.models import Meeting, Post, Role, Topic, TopicKind, User
+from forum.models import Attachment, Meeting, Post, Role, Topic, TopicKind, User
 from forum.timeutil import utcnow
 
 VIEW = "view"  # a topic or post (or the forum itself, with obj None)
@@ -36,6 +36,8 @@ CREATE_MEETING = "create_meeting"  # obj: None
 EDIT_MEETING = "edit_meeting"  # obj: meeting (change, cancel, reopen)
 SIGN_UP = "sign_up"  # obj: meeting (take a seat or join its waiting list)
 VIEW_SIGNUPS = "view_signups"  # obj: meeting (the list of who signed up, and its CSV)
+UPLOAD = "upload"  # obj: meeting (attach a file to it)
+DELETE_FILE = "delete_file"  # obj: attachment
 
 ACTIONS = (
     VIEW,
@@ -61,6 +63,8 @@ ACTIONS = (
     EDIT_MEETING,
     SIGN_UP,
     VIEW_SIGNUPS,
+    UPLOAD,
+    DELETE_FILE,
 )
 
 
@@ -98,6 +102,12 @@ def _view(user: User, obj: Any) -> bool:
         return _view(user, obj.topic) and (not obj.is_deleted or user.is_moderator)
     if isinstance(obj, Topic | Meeting):
         return not obj.is_deleted or user.is_moderator
+    if isinstance(obj, Attachment):
+        # A file is seen where what it is attached to is seen (downloads ask here too).
+        if obj.is_deleted and not user.is_moderator:
+            return False
+        parent = obj.meeting if obj.meeting_id is not None else obj.post
+        return parent is not None and _view(user, parent)
     return True  # the forum's pages and profiles are for every member
 
 
@@ -188,6 +198,17 @@ def _sign_up(user: User, meeting: Meeting) -> bool:
     return meeting.ends_at > utcnow()
 
 
+def _upload(user: User, obj: Any) -> bool:
+    # A meeting's materials are the facilitators' (not on a deleted meeting).
+    return isinstance(obj, Meeting) and _edit_meeting(user, obj)
+
+
+def _delete_file(user: User, attachment: Attachment) -> bool:
+    if attachment.is_deleted or not _view(user, attachment):
+        return False
+    return user.is_moderator or attachment.uploader_id == user.id
+
+
 def _deactivate(user: User, other: User) -> bool:
     # Not oneself: the last administrator could otherwise lock everyone out.
     return user.is_admin and other.id != user.id
@@ -217,6 +238,8 @@ _RULES = {
     EDIT_MEETING: _edit_meeting,
     SIGN_UP: _sign_up,
     VIEW_SIGNUPS: lambda user, meeting: user.is_moderator,
+    UPLOAD: _upload,
+    DELETE_FILE: _delete_file,
 }
 
 

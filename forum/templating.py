@@ -163,6 +163,25 @@ def meeting_url(meeting: object, **kwargs: object) -> str:
     return url_for("meetings.show", meeting_id=meeting.id, slug=meeting.slug, **kwargs)  # type: ignore[attr-defined]
 
 
+def file_url(attachment: object, **kwargs: object) -> str:
+    """A file's download address: /filer/<id>/<its name>."""
+    return url_for(
+        "files.download",
+        attachment_id=attachment.id,  # type: ignore[attr-defined]
+        name=attachment.filename,  # type: ignore[attr-defined]
+        **kwargs,
+    )
+
+
+def filesize_filter(size: int) -> str:
+    """Bytes as members read them: "830 kB", "2,4 MB" (in the current locale)."""
+    from flask_babel import format_decimal
+
+    if size < 1000 * 1000:
+        return f"{format_decimal(max(1, round(size / 1000)))} kB"
+    return f"{format_decimal(round(size / 1_000_000, 1))} MB"
+
+
 def number_filter(value: object) -> str:
     """A count in the reader's locale ("1.234" in Danish); below a thousand no locale writes
     it differently, so those (nearly every count on a page) skip Babel's formatter."""
@@ -203,5 +222,7 @@ def register(app: Flask) -> None:
     app.add_template_global(following.LEVEL_LABELS, "LEVEL_LABELS")
     app.add_template_global(following, "following")
     app.add_template_global(meeting_url, "meeting_url")
+    app.add_template_global(file_url, "file_url")
+    app.add_template_filter(filesize_filter, "filesize")
     app.add_template_global(meetings.KIND_LABELS, "MEETING_KIND_LABELS")
     app.add_template_filter(meetings.when_label, "meeting_when")

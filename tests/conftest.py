@@ -83,6 +83,9 @@ class RequestClient(FlaskClient):
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         db.session.commit()
+        # Read the body before the response is closed, as a server would have sent it (a
+        # streamed file's handle is gone after close).
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
             # A server closes every response; work scheduled with call_on_close (queued
@@ -94,7 +97,13 @@ class RequestClient(FlaskClient):
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The application on a clean database (and an empty search index), in an app context."""
-    app = create_app(_settings(database_url, SEARCH_INDEX_DIR=str(tmp_path / "search-index")))
+    app = create_app(
+        _settings(
+            database_url,
+            SEARCH_INDEX_DIR=str(tmp_path / "search-index"),
+            UPLOAD_DIR=str(tmp_path / "uploads"),
+        )
+    )
     app.test_client_class = RequestClient
     with app.app_context():
         _reset(app)

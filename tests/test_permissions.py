@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -12,7 +14,8 @@ from forum import places
 from forum.accounts import create_invitation
 from forum.extensions import db
 from forum.meetings import MeetingInput, cancel_meeting, create_meeting
-from forum.models import Role, Theme, TopicKind
+from forum.models import Attachment, Role, Theme, TopicKind
+from forum.storage import storage
 from forum.topics import delete_post, set_locked
 from tests import factories
 
@@ -82,7 +85,29 @@ MATRIX = [
     (p.SIGN_UP, "past_meeting", set()),
     (p.SIGN_UP, "deleted_meeting", set()),
     (p.VIEW_SIGNUPS, "meeting", {"facilitator", "admin"}),
+    (p.UPLOAD, "meeting", {"facilitator", "admin"}),
+    (p.UPLOAD, "deleted_meeting", set()),
+    (p.UPLOAD, "topic", set()),  # files on posts come with the editor's attach button
+    (p.VIEW, "meeting_file", {"author", "member", "facilitator", "admin"}),
+    (p.VIEW, "deleted_file", {"facilitator", "admin"}),
+    (p.VIEW, "deleted_meeting_file", {"facilitator", "admin"}),
+    (p.DELETE_FILE, "meeting_file", {"facilitator", "admin"}),  # uploaded by a facilitator
+    (p.DELETE_FILE, "deleted_file", set()),
 ]
+
+
+def _file(s, meeting, uploader, name, **changes):  # type: ignore[no-untyped-def]
+    """A stored text file among a meeting's materials."""
+    data = f"Materiale: {name}".encode()
+    digest = hashlib.sha256(data).hexdigest()
+    storage().put(io.BytesIO(data), digest, len(data))
+    attachment = Attachment(
+        digest=digest, size=len(data), kind="txt", mime="text/plain; charset=utf-8",
+        filename=name, uploader=uploader, meeting=meeting, **changes,
+    )  # fmt: skip
+    s.add(attachment)
+    s.flush()
+    return attachment
 
 
 def _meeting(s, facilitator, title, **changes):  # type: ignore[no-untyped-def]
@@ -167,6 +192,11 @@ def world(app):  # type: ignore[no-untyped-def]
     objects["deleted_meeting"] = _meeting(
         s, planner, "Slettet netværksmøde", deleted_at=long_ago, deleted_by_id=planner.id
     )
+    objects["meeting_file"] = _file(s, objects["meeting"], planner, "dagsorden.txt")
+    objects["deleted_file"] = _file(
+        s, objects["meeting"], planner, "gammel.txt", deleted_at=long_ago, deleted_by_id=planner.id
+    )
+    objects["deleted_meeting_file"] = _file(s, objects["deleted_meeting"], planner, "slettet.txt")
     return users, objects
 
 
@@ -240,6 +270,18 @@ HTTP = [
         {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200},
     ),
     ("/moeder/{meeting}", {"anonymous": 302, "member": 301, "facilitator": 301, "admin": 301}),
+    (
+        "/filer/{meeting_file}/dagsorden.txt",
+        {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200},
+    ),
+    (
+        "/filer/{deleted_file}/gammel.txt",
+        {"anonymous": 302, "member": 404, "facilitator": 200, "admin": 200},
+    ),
+    (
+        "/filer/{deleted_meeting_file}/slettet.txt",
+        {"anonymous": 302, "member": 404, "facilitator": 200, "admin": 200},
+    ),
     (
         "/moeder/{deleted_meeting}",
         {"anonymous": 302, "member": 404, "facilitator": 301, "admin": 301},
@@ -393,6 +435,19 @@ POSTS = [
     ("/moeder/<int:meeting_id>/tilmeld", "/moeder/{deleted_meeting}/tilmeld", {},
      _everyone(404, facilitator=403, admin=403)),
     ("/moeder/<int:meeting_id>/afmeld", "/moeder/{meeting}/afmeld", {}, _everyone(302)),
+    # No file sent: the form comes back with its error, for those who may upload.
+    ("/moeder/<int:meeting_id>/filer", "/moeder/{meeting}/filer", {},
+     _everyone(400, **MODERATORS)),
+    ("/moeder/<int:meeting_id>/filer", "/moeder/{deleted_meeting}/filer", {},
+     _everyone(404, facilitator=403, admin=403)),
+    ("/filer/<int:attachment_id>/slet", "/filer/{meeting_file}/slet", {},
+     _everyone(302, **MODERATORS)),
+    ("/filer/<int:attachment_id>/slet", "/filer/{deleted_file}/slet", {},
+     _everyone(404, facilitator=403, admin=403)),
+    ("/filer/<int:attachment_id>/gendan", "/filer/{deleted_file}/gendan", {},
+     _everyone(404, facilitator=302, admin=302)),
+    ("/filer/<int:attachment_id>/gendan", "/filer/{meeting_file}/gendan", {},
+     _everyone(403)),  # not deleted: nothing to restore
 ]  # fmt: skip
 
 
@@ -449,6 +504,9 @@ def test_http_matrix(world, client, auth, method, url, data, role, status) -> No
         "meeting": objects["meeting"].id,
         "cancelled_meeting": objects["cancelled_meeting"].id,
         "deleted_meeting": objects["deleted_meeting"].id,
+        "meeting_file": objects["meeting_file"].id,
+        "deleted_file": objects["deleted_file"].id,
+        "deleted_meeting_file": objects["deleted_meeting_file"].id,
     }
     _login(client, auth, users, role)
     if data is not None:

@@ -9,11 +9,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum import feeds, permissions, places
+from forum import feeds, files, permissions, places, uploads
 from forum import meetings as domain
 from forum.errors import ForumError, Invalid, NotFound
 from forum.extensions import db
-from forum.forms import MeetingForm, add_error
+from forum.forms import MeetingForm, UploadForm, add_error
 from forum.models import Meeting, MeetingKind, SignupStatus
 from forum.templating import meeting_url
 from forum.urls import external_url, page_number
@@ -138,14 +138,19 @@ def short(meeting_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/moeder/<int:meeting_id>-<slug>")
 def show(meeting_id: int, slug: str):  # type: ignore[no-untyped-def]
-    """One meeting: when and where, its agenda, sign-up, calendar and discussion topic."""
+    """One meeting: when and where, its agenda, materials, sign-up, calendar and topic."""
     meeting = _meeting_or_404(meeting_id)
     if slug != meeting.slug:
         return redirect(meeting_url(meeting), code=301)
+    return _render_meeting(meeting)
+
+
+def _render_meeting(meeting: Meeting, upload_form: UploadForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     domain.ensure_agenda_html(meeting)
     viewer = current_user._get_current_object()
     see_signups = permissions.can(viewer, permissions.VIEW_SIGNUPS, meeting)
-    return render_template(
+    may_upload = permissions.can(viewer, permissions.UPLOAD, meeting)
+    html = render_template(
         "meetings/show.html",
         meeting=meeting,
         counts=domain.counts(db.session, [meeting.id])[meeting.id],
@@ -153,7 +158,41 @@ def show(meeting_id: int, slug: str):  # type: ignore[no-untyped-def]
         signups=domain.signups(db.session, meeting) if see_signups else None,
         when=domain.when_label(meeting),
         viewer=viewer,
+        materials=files.meeting_files(db.session, viewer, meeting),
+        upload_form=(upload_form or UploadForm()) if may_upload else None,
+        accept=uploads.ACCEPT,
+        upload_limit_mb=files.upload_limit_mb(),
+        file_reason=files.reason_label,
     )
+    return html, status
+
+
+@bp.route("/moeder/<int:meeting_id>/filer", methods=["POST"])
+def upload(meeting_id: int):  # type: ignore[no-untyped-def]
+    """Attach a file to the meeting's materials (facilitators and administrators)."""
+    meeting = _meeting_or_404(meeting_id)
+    if not permissions.can(current_user, permissions.UPLOAD, meeting):
+        abort(403)
+    form = UploadForm()
+    given = request.files.get("file")
+    if not form.validate_on_submit():
+        return _render_meeting(meeting, form, 400)
+    if given is None or not given.filename:
+        form.file.errors = [*form.file.errors, _("Vælg en fil.")]
+        return _render_meeting(meeting, form, 400)
+    try:
+        with files.receive(given.stream, given.filename) as incoming:
+            attachment = files.attach_to_meeting(
+                db.session, current_user, meeting, incoming, confirmed=bool(form.confirm.data)
+            )
+    except ForumError as exc:
+        db.session.rollback()
+        meeting = _meeting_or_404(meeting_id)
+        add_error(form, exc)
+        return _render_meeting(meeting, form, 400)
+    db.session.commit()
+    flash(_("%(name)s er lagt på mødesiden.", name=attachment.filename), "success")
+    return redirect(meeting_url(meeting, _anchor="materialer"))
 
 
 # -- planning --------------------------------------------------------------------------------

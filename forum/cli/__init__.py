@@ -1,4 +1,4 @@
-"""`flask` commands, one module per group: content, accounts, digest, mail, notify, posts,
+"""`flask` commands, one module per group: content, accounts, digest, files, mail, notify, posts,
 search."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from forum.cli._helpers import database_needed
 from forum.cli.accounts import create_admin_command
 from forum.cli.content import demo_command, generate_command, import_command
 from forum.cli.digest import digest_command
+from forum.cli.files import files_group
 from forum.cli.mail import mail_group
 from forum.cli.notify import notify_group
 from forum.cli.posts import posts_group
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(generate_command)
     app.cli.add_command(import_command)
     app.cli.add_command(digest_command)
+    app.cli.add_command(files_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(notify_group)
     app.cli.add_command(posts_group)

@@ -1,5 +1,6 @@
 """Typed models, one module per area. Importing this package registers every table."""
 
+from forum.models.files import Attachment, AttachmentPart, TextStatus
 from forum.models.following import (
     Notification,
     NotificationKind,
@@ -18,6 +19,9 @@ from forum.models.users import Invitation, Role, User
 from forum.timeutil import utcnow
 
 __all__ = [
+    "Attachment",
+    "AttachmentPart",
+    "TextStatus",
     "Bookmark",
     "Notification",
     "NotificationKind",

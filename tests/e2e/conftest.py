@@ -69,6 +69,7 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, object]]:
             "SECRET_KEY": "e2e-secret",
             "RATELIMIT_ENABLED": False,
             "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
         }
     )
     with app.app_context():

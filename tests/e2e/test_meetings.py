@@ -13,6 +13,9 @@ from forum.models import Role
 from forum.timeutil import utcnow
 from tests import factories
 from tests.e2e.conftest import login
+from tests.test_extract import make_pdf, make_pptx
+
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
 def _logout(page) -> None:  # type: ignore[no-untyped-def]
@@ -53,6 +56,16 @@ def test_plan_see_calendar_and_sign_up(browser, live_server) -> None:  # type: i
     page.wait_for_selector("h1:has-text('Netværksmøde i Region Syddanmark')")
     assert "0 af 40 pladser er taget." in page.inner_text("#tilmelding")
     meeting_url = page.url.split("#")[0]  # the form's #moede carries over the redirect
+    # ... and puts the slides and the minutes on it (no JavaScript needed: a file field).
+    for name, mime, data in (
+        ("referat-efteraar.pdf", "application/pdf", make_pdf(["Referat", "Netværksråd"])),
+        ("oplaeg.pptx", PPTX_MIME, make_pptx(3)),
+    ):
+        page.set_input_files(
+            "input[name=file]", files=[{"name": name, "mimeType": mime, "buffer": data}]
+        )
+        page.click("button:has-text('Læg filen op')")
+        page.wait_for_selector(f".file-name:has-text('{name}')")
     _logout(page)
 
     # 2. A member in Odense sees it on her region's page and opens it.
@@ -61,6 +74,10 @@ def test_plan_see_calendar_and_sign_up(browser, live_server) -> None:  # type: i
     page.click(".next-meetings a:has-text('Netværksmøde i Region Syddanmark')")
     page.wait_for_url(lambda url: url.startswith(meeting_url))
     assert "Messe C, Fredericia" in page.inner_text(".meeting-facts")
+    with page.expect_download() as download:
+        page.click(".file-name:has-text('referat-efteraar.pdf')")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    assert download.value.suggested_filename == "referat-efteraar.pdf"
 
     # 3. "Tilføj til kalender" gives an .ics file that a calendar program reads.
     with page.expect_download() as download:

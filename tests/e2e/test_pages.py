@@ -82,6 +82,22 @@ def _meeting(session, planner):  # type: ignore[no-untyped-def]
         ),
     )
     sign_up(session, planner, meeting)
+    # One file among its materials, as an upload leaves it (the list and its buttons).
+    import hashlib
+    import io
+
+    from forum.models import Attachment
+    from forum.storage import storage
+
+    data = b"Dagsorden for netv\xc3\xa6rksm\xc3\xb8det"
+    digest = hashlib.sha256(data).hexdigest()
+    storage().put(io.BytesIO(data), digest, len(data))
+    session.add(
+        Attachment(
+            digest=digest, size=len(data), kind="txt", mime="text/plain; charset=utf-8",
+            filename="dagsorden.txt", uploader=planner, meeting=meeting, pages=1,
+        )
+    )  # fmt: skip
     return meeting
 
 
