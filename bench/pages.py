@@ -8,7 +8,9 @@ rebuild the search index (related topics come from it), start gunicorn with one 
 log in as a member, and then ask each kind of page ``--requests`` times, one request at a
 time, page fully read: the front page, ``/latest``, a region, a theme, a region narrowed to a
 theme, the member's ``/unread`` (300 tracked topics with unread posts) and ``/new``, and a
-topic's first page with its related topics (and its read marker moved after the response).
+topic's first page with its related topics (and its read marker moved after the response),
+``/moeder`` (all meetings, or a region's) and a meeting's page, over 240 meetings with their
+sign-ups.
 Region, theme and topic change from request to request (the topics are all different), so no
 page is answered from a cache that only a repeated request would fill. Each kind is warmed
 up first on other targets.
@@ -27,20 +29,36 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import time as dtime
+from datetime import timedelta
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import PASSWORD, RESULTS, Client, free_port, percentiles, serve
 from bench.generate import machine
 from bench.generator import generate
-from forum import accounts, create_app, reading
+from forum import accounts, create_app, meetings, reading
 from forum.extensions import db
-from forum.models import Post, Region, Role, Theme, Topic, TopicMember, User
+from forum.models import (
+    Meeting,
+    MeetingKind,
+    MeetingSignup,
+    NotifyOutboxEntry,
+    Post,
+    Region,
+    Role,
+    SignupStatus,
+    Theme,
+    Topic,
+    TopicMember,
+    User,
+)
 from forum.search import search_index
+from forum.timeutil import utcnow
 
 BUDGET_P95_MS = 25
 # NodeBB 4.10 (one Node process, Redis) on the same volume and machine, for comparison.
@@ -59,6 +77,8 @@ COUNTERPART = {
     "unread": "category",
     "new": "category",
     "topic": "topic",
+    "meetings": "category",
+    "meeting": "topic",
 }
 
 
@@ -91,6 +111,7 @@ def prepare(work: Path, topics: int, posts_per_topic: int, reuse: bool) -> dict[
         ).one()
         accounts.set_password(session, member, PASSWORD)
         _track(session, member)
+        _plan_meetings(session, member)
         session.commit()
         found["email"] = member.email
         found["posts"] = session.scalar(select(func.count(Post.id)))
@@ -102,6 +123,8 @@ def prepare(work: Path, topics: int, posts_per_topic: int, reuse: bool) -> dict[
         rng = random.Random(5)
         ids = list(session.execute(select(Topic.id, Topic.slug).where(Topic.deleted_at.is_(None))))
         found["topic_paths"] = [f"/t/{slug}/{topic_id}" for topic_id, slug in rng.sample(ids, 1200)]
+        meetings = list(session.execute(select(Meeting.id, Meeting.slug)))
+        found["meeting_paths"] = [f"/moeder/{meeting_id}-{slug}" for meeting_id, slug in meetings]
         db.engine.dispose()
     return found
 
@@ -124,6 +147,67 @@ def _track(session, member: User) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+MEETINGS = 240  # about the network's meetings over four years, half of them to come
+
+
+def _plan_meetings(session, member: User) -> None:  # type: ignore[no-untyped-def]
+    """Meetings every other week in each region, past and coming, each with 40 seats and
+    sign-ups (the member among them on every third); planned once, reused after."""
+    if session.scalar(select(func.count(Meeting.id))):
+        return
+    planner = session.scalars(
+        select(User).where(User.role == Role.FACILITATOR).order_by(User.id).limit(1)
+    ).one()
+    members = list(
+        session.scalars(select(User).where(User.role == Role.MEMBER).order_by(User.id).limit(60))
+    )
+    regions = list(session.scalars(select(Region).order_by(Region.id)))
+    themes = list(session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.id)))
+    today = utcnow().date()
+    for n in range(MEETINGS):
+        meeting = meetings.create_meeting(
+            session,
+            planner,
+            meetings.MeetingInput(
+                title=f"Netværksmøde nr. {n + 1} om {themes[n % len(themes)].name.lower()}",
+                kind=MeetingKind.ALL[n % len(MeetingKind.ALL)],
+                region=regions[n % len(regions)],
+                themes=[themes[n % len(themes)], themes[(n + 3) % len(themes)]],
+                day=today + timedelta(days=7 * (n - MEETINGS // 2)),
+                starts=dtime(9, 30),
+                ends=dtime(15, 0),
+                place="Rådhuset, Torvet 1",
+                agenda="- 9.30 Velkomst\n- 10.00 Oplæg\n- 12.00 Frokost\n- 13.00 Sparring",
+                capacity=40,
+            ),
+        )
+        # Its thread opened when it was planned: months ahead, and not in the last weeks (a
+        # bench full of brand-new topics would measure a "new" list nobody has).
+        opened = min(utcnow() - timedelta(days=20), meeting.starts_at - timedelta(days=90))
+        meeting.topic.created_at = meeting.topic.last_posted_at = opened
+        attendees = members[n % 20 : n % 20 + 30]
+        if n % 3 == 0:
+            attendees = [member, *attendees]
+        session.add_all(
+            MeetingSignup(
+                meeting=meeting,
+                user_id=person.id,
+                status=SignupStatus.CONFIRMED if i < 40 else SignupStatus.WAITING,
+            )
+            for i, person in enumerate(dict.fromkeys(attendees))
+        )
+    session.flush()
+    session.execute(
+        update(Post)
+        .where(Post.topic_id.in_(select(Meeting.topic_id)))
+        .values(
+            created_at=select(Topic.created_at).where(Topic.id == Post.topic_id).scalar_subquery()
+        )
+    )
+    # The region's followers were told long ago: no fan-out left for the measured requests.
+    session.execute(update(NotifyOutboxEntry).values(done_at=utcnow()))
+
+
 def paths(data: dict[str, object], requests: int, seed: int) -> dict[str, list[str]]:
     """``requests`` paths for each kind of page, the targets drawn at random."""
     rng = random.Random(seed)
@@ -143,6 +227,10 @@ def paths(data: dict[str, object], requests: int, seed: int) -> dict[str, list[s
         ],
         "unread": [f"/unread?page={rng.choice([1, 1, 1, 2])}" for _ in range(requests)],
         "new": ["/new" for _ in range(requests)],
+        "meetings": [
+            rng.choice(["/moeder", f"/moeder?region={rng.choice(regions)}"])
+            for _ in range(requests)
+        ],
     }
 
 
@@ -187,6 +275,10 @@ def main() -> None:
     measured["topic"] = topic_paths[: args.requests]
     warm_up = paths(data, 20, seed=4)
     warm_up["topic"] = topic_paths[-20:]
+    meeting_paths: list[str] = data["meeting_paths"]  # type: ignore[assignment]
+    rng = random.Random(6)
+    measured["meeting"] = [rng.choice(meeting_paths) for _ in range(args.requests)]
+    warm_up["meeting"] = [rng.choice(meeting_paths) for _ in range(20)]
 
     env = {
         **os.environ,

@@ -29,12 +29,21 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from forum import extract, permissions, privacy, uploads
 from forum.errors import Invalid, NotAllowed, NotFound
-from forum.models import Attachment, AttachmentPart, Meeting, TextStatus, User
+from forum.models import (
+    Attachment,
+    AttachmentPart,
+    Meeting,
+    MeetingTheme,
+    Region,
+    TextStatus,
+    Theme,
+    User,
+)
 from forum.storage import storage
 from forum.timeutil import utcnow
 
@@ -257,6 +266,28 @@ def meeting_files(session: Session, user: object, meeting: Meeting) -> list[Atta
     if not getattr(user, "is_moderator", False):
         query = query.where(Attachment.deleted_at.is_(None))
     return list(session.scalars(query))
+
+
+def materials_query(*, region: Region | None = None, theme: Theme | None = None) -> Select:
+    """Every file members may see, newest first, with its meeting: by region and theme (a
+    meeting's themes). Deleted files and the files of deleted meetings are left out."""
+    query = (
+        select(Attachment)
+        .join(Meeting, Meeting.id == Attachment.meeting_id)
+        .where(Attachment.deleted_at.is_(None), Meeting.deleted_at.is_(None))
+        .options(
+            joinedload(Attachment.uploader),
+            joinedload(Attachment.meeting).joinedload(Meeting.region),
+        )
+        .order_by(Attachment.created_at.desc(), Attachment.id.desc())
+    )
+    if region is not None:
+        query = query.where(Meeting.region_id == region.id)
+    if theme is not None:
+        query = query.where(
+            Meeting.id.in_(select(MeetingTheme.meeting_id).where(MeetingTheme.theme_id == theme.id))
+        )
+    return query
 
 
 def delete_file(session: Session, user: User, attachment: Attachment) -> None:

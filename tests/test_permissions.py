@@ -256,6 +256,7 @@ HTTP = [
     ("/admin/temaer", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
     ("/admin/kommuner", {"anonymous": 302, "member": 403, "facilitator": 403, "admin": 200}),
     ("/moeder", {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200}),
+    ("/materialer", {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200}),
     ("/moeder/ny", {"anonymous": 302, "member": 403, "facilitator": 200, "admin": 200}),
     (
         "/moeder/{meeting}/rediger",

@@ -10,15 +10,27 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum import files
+from forum import files, places
+from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Attachment
 from forum.storage import Missing
 from forum.templating import file_url, meeting_url
+from forum.urls import page_number
 
 bp = Blueprint("files", __name__)
 
@@ -87,6 +99,33 @@ def preview(attachment_id: int) -> Response:
     except Missing:
         abort(404)
     return _secure(response.make_conditional(request))
+
+
+@bp.route("/materialer")
+def materials():  # type: ignore[no-untyped-def]
+    """Every file from the network's meetings, newest first, by region and theme."""
+    region = theme = None
+    try:
+        if request.args.get("region"):
+            region = places.region_by_slug(db.session, request.args["region"])
+        if request.args.get("tema"):
+            theme = places.theme_by_slug(db.session, request.args["tema"])
+    except NotFound:
+        abort(404)
+    pagination = db.paginate(
+        files.materials_query(region=region, theme=theme),
+        page=request.args.get("page", 1, type=page_number),
+        per_page=30,
+        error_out=False,
+    )
+    return render_template(
+        "files/materials.html",
+        pagination=pagination,
+        region=region,
+        theme=theme,
+        regions=places.regions(db.session),
+        themes=places.active_themes(db.session),
+    )
 
 
 def _back(attachment: Attachment):  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from forum.urls import external_url, page_number
 bp = Blueprint("meetings", __name__)
 
 CALENDAR = "text/calendar; charset=utf-8"
+UPCOMING_SHOWN = 25
 
 
 def _meeting_or_404(meeting_id: int) -> Meeting:
@@ -106,11 +107,16 @@ def index():  # type: ignore[no-untyped-def]
             theme = places.theme_by_slug(db.session, request.args["tema"])
     except NotFound:
         abort(404)
+    # The next ones (a year's worth at most); more are found by region and theme.
     upcoming = list(
         db.session.scalars(
-            domain.meetings_query(region=region, theme=theme, upcoming=True).limit(200)
+            domain.meetings_query(region=region, theme=theme, upcoming=True).limit(
+                UPCOMING_SHOWN + 1
+            )
         )
     )
+    more_upcoming = len(upcoming) > UPCOMING_SHOWN
+    upcoming = upcoming[:UPCOMING_SHOWN]
     past = db.paginate(
         domain.meetings_query(region=region, theme=theme, upcoming=False),
         page=request.args.get("page", 1, type=page_number),
@@ -121,6 +127,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "meetings/index.html",
         upcoming=upcoming,
+        more_upcoming=more_upcoming,
         past=past,
         counts=domain.counts(db.session, shown),
         mine=domain.my_signups(db.session, current_user, shown),

@@ -241,3 +241,34 @@ def test_purge_removes_old_deleted_files_and_their_bytes(
     before = len(_stored(app))
     runner.invoke(args=["files", "purge", "--days", "30"])
     assert len(_stored(app)) < before  # now nothing uses them: gone from storage too
+
+
+def test_the_materials_page_lists_every_visible_file(
+    client, auth, session, member, facilitator, count_queries
+):
+    meeting = _meeting(session, facilitator)
+    auth.login(facilitator)
+    _upload(client, meeting, make_pdf(["Referat"]), "referat-syd.pdf")
+    _upload(client, meeting, make_pptx(2), "slettet-oplaeg.pptx")
+    gone = session.query(Attachment).filter_by(filename="slettet-oplaeg.pptx").one()
+    client.post(f"/filer/{gone.id}/slet")
+    auth.logout()
+    auth.login(member)
+    page = client.get("/materialer").get_data(True)
+    assert "referat-syd.pdf" in page and "Netværksmøde i Region Syddanmark" in page
+    assert "slettet-oplaeg.pptx" not in page
+    assert "referat-syd.pdf" in client.get("/materialer?region=syddanmark").get_data(True)
+    assert "referat-syd.pdf" not in client.get("/materialer?region=nordjylland").get_data(True)
+    assert "referat-syd.pdf" in client.get("/materialer?tema=netvaerksanbringelser").get_data(True)
+    assert client.get("/materialer?tema=findes-ikke").status_code == 404
+    with count_queries() as few:
+        client.get("/materialer")
+    auth.logout()
+    auth.login(facilitator)
+    for n in range(5):
+        _upload(client, meeting, make_pdf([f"Bilag {n}"]), f"bilag-{n}.pdf")
+    auth.logout()
+    auth.login(member)
+    with count_queries() as many:
+        client.get("/materialer")
+    assert many.count == few.count

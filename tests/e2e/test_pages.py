@@ -129,6 +129,7 @@ def _pages(site: dict[str, object]) -> list[tuple[str, str]]:
         ("admin-municipality-new", "/admin/kommuner/ny"),
         ("admin-deleted", "/admin/slettet"),
         ("meetings", "/moeder"),
+        ("materials", "/materialer"),
         ("meeting", str(site["meeting"])),
         ("meeting-new", "/moeder/ny"),
         ("meeting-edit", f"/moeder/{site['meeting_id']}/rediger"),
