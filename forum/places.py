@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +32,14 @@ def theme_by_slug(session: Session, slug: str, *, field: str | None = None) -> T
             raise Invalid(_l("Vælg et tema fra listen."), field=field)
         raise NotFound(_l("Temaet findes ikke."))
     return theme
+
+
+def filters(session: Session, args: Mapping[str, str]) -> tuple[Region | None, Theme | None]:
+    """The region and theme a list is narrowed to (``?region=…&tema=…``); NotFound for a slug
+    that names none."""
+    region = region_by_slug(session, args["region"]) if args.get("region") else None
+    theme = theme_by_slug(session, args["tema"]) if args.get("tema") else None
+    return region, theme
 
 
 def municipality_by_name(session: Session, name: str) -> Municipality | None:

@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forum import files, places
-from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Attachment
 from forum.storage import Missing
@@ -104,14 +103,7 @@ def preview(attachment_id: int) -> Response:
 @bp.route("/materialer")
 def materials():  # type: ignore[no-untyped-def]
     """Every file from the network's meetings, newest first, by region and theme."""
-    region = theme = None
-    try:
-        if request.args.get("region"):
-            region = places.region_by_slug(db.session, request.args["region"])
-        if request.args.get("tema"):
-            theme = places.theme_by_slug(db.session, request.args["tema"])
-    except NotFound:
-        abort(404)
+    region, theme = places.filters(db.session, request.args)  # NotFound: a 404 page
     pagination = db.paginate(
         files.materials_query(region=region, theme=theme),
         page=request.args.get("page", 1, type=page_number),

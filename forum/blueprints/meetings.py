@@ -99,14 +99,7 @@ def _fill(form: MeetingForm, meeting: Meeting) -> None:
 @bp.route("/moeder")
 def index():  # type: ignore[no-untyped-def]
     """Upcoming meetings, soonest first, then past ones; by region and theme."""
-    region = theme = None
-    try:
-        if request.args.get("region"):
-            region = places.region_by_slug(db.session, request.args["region"])
-        if request.args.get("tema"):
-            theme = places.theme_by_slug(db.session, request.args["tema"])
-    except NotFound:
-        abort(404)
+    region, theme = places.filters(db.session, request.args)  # NotFound: a 404 page
     # The next ones (a year's worth at most); more are found by region and theme.
     upcoming = list(
         db.session.scalars(
