@@ -26,7 +26,7 @@ import sys
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 # ZIP containers (OOXML, OpenDocument): refused before parsing when they unpack to more than
 # a real document does. The same numbers as the upload check in forum/uploads.py (which this
@@ -300,10 +300,19 @@ def _cell_text(value: Any) -> str:
 
 def xlsx_parts(path: str, max_pages: int, budget: Budget) -> tuple[int, list[dict[str, Any]]]:
     """One part per sheet: the cached values (not formulas), a row's cells joined by tabs."""
+    open_zip(path).close()
+    # Given a name, openpyxl refuses any that does not end in .xlsx (an upload's temporary
+    # file ends in .part); given the open file, it reads what is there.
+    with open(path, "rb") as file:
+        return _xlsx_sheets(file, max_pages, budget)
+
+
+def _xlsx_sheets(
+    file: BinaryIO, max_pages: int, budget: Budget
+) -> tuple[int, list[dict[str, Any]]]:
     import openpyxl
 
-    open_zip(path).close()
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
     try:
         sheets = workbook.worksheets
         if len(sheets) > max_pages:

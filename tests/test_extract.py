@@ -23,53 +23,16 @@ from pptx import Presentation
 from pptx.util import Inches
 
 from forum import extract as extract_module
+from forum.demo import documents
 from forum.extract import Extracted, Part, extract, first_page_png, part_label, reason_text
 from forum.extract_worker import normalise
 
 # -- files ------------------------------------------------------------------------------------
 
 
-def _pdf_string(text: str) -> bytes:
-    data = text.encode("cp1252")
-    return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
 def make_pdf(texts: list[str], *, repeat: int = 1) -> bytes:
     """A PDF with one page per text (Helvetica, WinAnsi); ``repeat`` lists every page again."""
-    objects: list[bytes] = [b"", b""]  # 1: catalog, 2: page tree, filled in below
-    objects.append(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-    )
-    page_ids = []
-    for text in texts:
-        lines = text.split("\n")
-        ops = [b"BT /F1 12 Tf 72 720 Td 14 TL"]
-        ops += [_pdf_string(line) + b" Tj T*" for line in lines]
-        ops.append(b"ET")
-        stream = b"\n".join(ops)
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-        content_id = len(objects)
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 3 0 R >> >> >>" % content_id
-        )
-        page_ids.append(len(objects))
-    kids = b" ".join(b"%d 0 R" % i for i in page_ids * repeat)
-    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids) * repeat)
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return documents.pdf(texts, repeat=repeat)
 
 
 def make_pptx(slides: int = 3) -> bytes:
@@ -619,3 +582,11 @@ def test_an_office_files_own_preview_is_used(write) -> None:
         archive.writestr("Thumbnails/thumbnail.png", thumbnail.getvalue())
     png = first_page_png(write("with.odp", buffer.getvalue()), "odp", max_px=128)
     assert png is not None and _image(png).size == (128, 96)
+
+
+@pytest.mark.parametrize("name", ["upload-x1y2.part", "regneark"])
+def test_any_name_of_a_file_the_sniffer_called_xlsx_is_read(write, name: str) -> None:
+    # The upload path reads its temporary file (".part"): openpyxl refuses a name that does
+    # not end in .xlsx, so every Excel upload was once "unreadable" (found by tests/corpus).
+    result = extract(write(name, make_xlsx()), "xlsx")
+    assert result.status == "ok" and result.pages == 2

@@ -718,3 +718,71 @@ def test_safe_filename_keeps_the_extension_when_shortening() -> None:
 def test_safe_filename_of_thirty_thousand_letters_is_bounded() -> None:
     assert len(safe_filename("x" * 30_000)) == 150
     assert safe_filename("/" * 30_000) == "fil"
+
+
+# -- found by the corpus (tests/corpus) -----------------------------------------------------
+
+
+def test_a_pdf_with_encrypt_metadata_but_no_encrypt_in_its_trailer_is_not_encrypted(
+    upload,
+) -> None:  # type: ignore[no-untyped-def]
+    # pdf.js's poppler-742-0-fuzzed.pdf: a broken file whose last bytes hold the key of an
+    # encryption dictionary (/EncryptMetadata), with a trailer that has no /Encrypt.
+    data = pdf_bytes()
+    at = data.rindex(b"trailer")
+    junk = b"9 0 obj\n<< /Filter /Standard /EncryptMetadata true >>\nendobj\n"
+    assert sniff(upload(data[:at] + junk + data[at:]), "a.pdf", max_bytes=LIMIT).kind == "pdf"
+
+
+def test_an_encrypted_pdf_with_its_trailer_in_a_cross_reference_stream_is_refused(
+    upload,
+) -> None:  # type: ignore[no-untyped-def]
+    # Neither in the first nor in the last 64 KiB: found where startxref points.
+    head = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%" + b"x" * (70 * 1024) + b"\n"
+    padding = b" " * (70 * 1024)
+    stream = b"2 0 obj\n<< /Type /XRef /Size 3 /Root 1 0 R /Encrypt 5 0 R /Length 0 >>\nstream\n"
+    end = b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % len(head)
+    assert_refused(upload(head + stream + padding + end), "a.pdf", "encrypted", "adgangskode")
+
+
+def test_a_huge_well_formed_cross_reference_table_is_sniffed_without_parsing_it(
+    tmp_path: Path,
+) -> None:
+    # 1,000,000 entries (19 MB): pypdf, even strict, read them all in a second and more.
+    count = 1_000_000
+    body = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    table = b"xref\n0 %d\n0000000000 65535 f \n" % count + b"0000000009 00000 n \n" * (count - 1)
+    end = b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (count, len(body))
+    path = tmp_path / "stor.pdf"
+    path.write_bytes(body + table + end)
+    with CountingFile(path) as stream:
+        assert sniff_stream(stream, "stor.pdf", max_bytes=LIMIT).kind == "pdf"
+    # The head, the tail and 64 KiB where startxref points.
+    assert stream.bytes_read <= 3 * HEAD_BYTES
+
+
+def test_an_excel_binary_workbook_is_not_blamed_for_macros(tmp_path, upload) -> None:  # type: ignore[no-untyped-def]
+    # Apache POI's Simple.xlsb: its type says "macroEnabled" whether it has macros or not.
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types><Default Extension="bin" ContentType="application/'
+            'vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>',
+        )
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    assert_refused(upload(out.getvalue()), "tal.xlsb", "unknown", "genkendes")
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0")
+    assert_refused(upload(out.getvalue()), "tal.xlsb", "macro", "makroer")
+
+
+def test_an_opendocument_drawing_is_not_called_an_archive(upload) -> None:  # type: ignore[no-untyped-def]
+    data = odf_bytes("application/vnd.oasis.opendocument.graphics")
+    assert_refused(upload(data), "tegning.odg", "unknown", "genkendes")
+
+
+def test_an_empty_zip_named_like_a_document_is_damaged(upload) -> None:  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    zipfile.ZipFile(out, "w").close()
+    assert_refused(upload(out.getvalue()), "tom.xlsx", "damaged", "beskadiget")
