@@ -12,7 +12,7 @@ that only takes members without a digest since the label began. A rerun, or a se
 the same moment, queues at most one digest per member and period. Members are worked through
 in batches, each committed, so a crash loses at most one batch's work and a rerun goes on.
 
-What a run reads: the period's topics and replies once (bounded below), then per batch of
+What a run reads: the period's topics, replies and files once (bounded below), then per batch of
 members their mail keys, last visits, region, theme and topic levels, unread counts, the
 claim and a savepoint (ten statements per batch). Per member who gets a digest: the outbox insert
 (forum.mail.queue_mail's two statements). Nothing per member depends on the amount of
@@ -32,13 +32,14 @@ from zoneinfo import ZoneInfo
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from forum import emails, permissions
 from forum.following import WATCHING_FIRST_POST, PlaceLevels, home_region_id
 from forum.mail import queue_mail
 from forum.models import (
+    Attachment,
     LoginSession,
     MailMessage,
     Meeting,
@@ -72,6 +73,7 @@ OPEN_QUESTION_DAYS = 30
 # topics a month), so they only matter for pathological data.
 MAX_TOPICS = 2000
 MAX_REPLIES = 50_000
+MAX_FILES = 2000
 # A member follows a topic's news through its region or theme at these levels...
 FOLLOWING_PLACE = (WATCHING, WATCHING_FIRST_POST, TRACKING)
 # ...and through the topic itself at these (forum.reading's rows).
@@ -162,6 +164,27 @@ class DigestMeeting:
 
 
 @dataclass(frozen=True)
+class DigestFile:
+    """A file uploaded in the period, to a meeting or to a post, with the topic it belongs to
+    (the meeting's discussion topic, or the post's), whose region, theme and levels decide
+    who is told, as for the topic itself."""
+
+    id: int
+    filename: str
+    kind: str
+    size: int
+    created_at: datetime
+    uploader_id: int
+    topic_id: int
+    region_id: int
+    region_name: str
+    region_national: bool
+    theme_id: int
+    where: str  # the meeting's title, or the topic's
+    url: str  # the meeting page's materials, or the post
+
+
+@dataclass(frozen=True)
 class Period:
     """What a run's digests are made from: the period's topics, newest activity first, and
     the links every digest carries (built once, not once per member)."""
@@ -171,6 +194,7 @@ class Period:
     now: datetime
     topics: tuple[DigestTopic, ...] = ()
     links: dict[str, str] = field(default_factory=dict)
+    files: tuple[DigestFile, ...] = ()  # newest first
 
     @property
     def start(self) -> datetime:
@@ -262,8 +286,93 @@ def load_period(session: Session, period: str, now: datetime) -> Period:
         "forum_url": external_url("browse.index"),
         "notifications_url": external_url("following.notifications"),
         "settings_url": external_url("users.preferences"),
+        "materials_url": external_url("files.materials"),
     }
-    return Period(period, empty.label, now, topics, links)
+    return Period(period, empty.label, now, topics, links, _files(session, empty.start))
+
+
+def _new_files(start: datetime, *columns: Any) -> Select:
+    """The files uploaded since ``start`` that every member may see, joined to the topic they
+    belong to: a meeting's (not deleted; its discussion topic has its region and first theme)
+    or a post's (the post and its topic not deleted). Deleted files never."""
+    topic_id = func.coalesce(Meeting.topic_id, Post.topic_id)
+    return (
+        select(*columns)
+        .select_from(Attachment)
+        .outerjoin(Meeting, Meeting.id == Attachment.meeting_id)
+        .outerjoin(Post, Post.id == Attachment.post_id)
+        .join(Topic, Topic.id == topic_id)
+        .where(
+            Attachment.created_at >= start,
+            Attachment.deleted_at.is_(None),
+            or_(
+                and_(Attachment.meeting_id.is_not(None), Meeting.deleted_at.is_(None)),
+                and_(
+                    Attachment.meeting_id.is_(None),
+                    Post.deleted_at.is_(None),
+                    permissions.visible_topics(permissions.ANY_MEMBER),
+                ),
+            ),
+        )
+    )
+
+
+def _files(session: Session, start: datetime) -> tuple[DigestFile, ...]:
+    """The period's files, newest first: one statement, whatever the members."""
+    rows = session.execute(
+        _new_files(
+            start,
+            Attachment.id,
+            Attachment.filename,
+            Attachment.kind,
+            Attachment.size,
+            Attachment.created_at,
+            Attachment.uploader_id,
+            Attachment.meeting_id,
+            Meeting.slug.label("meeting_slug"),
+            Meeting.title.label("meeting_title"),
+            Post.number.label("post_number"),
+            Topic.id.label("topic_id"),
+            Topic.slug.label("topic_slug"),
+            Topic.title.label("topic_title"),
+            Topic.region_id,
+            Region.name.label("region_name"),
+            Region.is_national,
+            Topic.theme_id,
+        )
+        .join(Region, Region.id == Topic.region_id)
+        .order_by(Attachment.created_at.desc(), Attachment.id.desc())
+        .limit(MAX_FILES)
+    ).all()
+    return tuple(
+        DigestFile(
+            id=row.id,
+            filename=row.filename,
+            kind=row.kind,
+            size=row.size,
+            created_at=row.created_at,
+            uploader_id=row.uploader_id,
+            topic_id=row.topic_id,
+            region_id=row.region_id,
+            region_name=row.region_name,
+            region_national=bool(row.is_national),
+            theme_id=row.theme_id,
+            where=row.meeting_title if row.meeting_id is not None else row.topic_title,
+            url=_file_place_url(row),
+        )
+        for row in rows
+    )
+
+
+def _file_place_url(row: Any) -> str:
+    """Where a file is seen in its place: the meeting page's materials, or its post."""
+    if row.meeting_id is not None:
+        page = external_url("meetings.show", meeting_id=row.meeting_id, slug=row.meeting_slug)
+        return f"{page}#materialer"
+    post = external_url(
+        "topics.permalink", slug=row.topic_slug, topic_id=row.topic_id, number=row.post_number
+    )
+    return f"{post}#p{row.post_number}"
 
 
 def _meetings(session: Session, topic_ids: list[int], now: datetime) -> dict[int, DigestMeeting]:
@@ -314,6 +423,8 @@ class Digest:
     open_questions: list[DigestTopic] = field(default_factory=list)
     materials: list[DigestTopic] = field(default_factory=list)
     meetings: list[DigestTopic] = field(default_factory=list)  # new meetings, soonest first
+    files: list[DigestFile] = field(default_factory=list)  # new files, newest first
+    more_files: int = 0  # new files beyond those shown (the digest links to /materialer)
     unread: int = 0
 
     @property
@@ -325,6 +436,7 @@ class Digest:
             or self.active_topics
             or self.materials
             or self.meetings
+            or self.files
             or any(q.created_at >= self.since for q in self.open_questions)
         )
 
@@ -341,29 +453,35 @@ class MemberLevels:
     @classmethod
     def resolve(cls, places: PlaceLevels, period: Period, topics: dict[int, int]) -> MemberLevels:
         """Every level the period's topics ask about, by PlaceLevels' rules."""
-        region_ids = {topic.region_id for topic in period.topics}
-        theme_ids = {topic.theme_id for topic in period.topics}
+        places_of = (*period.topics, *period.files)
+        region_ids = {item.region_id for item in places_of}
+        theme_ids = {item.theme_id for item in places_of}
         return cls(
             {region_id: places.region(region_id) for region_id in region_ids},
             {theme_id: places.theme(theme_id) for theme_id in theme_ids},
             topics,
         )
 
-    def muted(self, topic: DigestTopic) -> bool:
-        """The topic, its region or its theme is muted (as forum.following.mute_filter)."""
+    def muted(self, topic: DigestTopic | DigestFile) -> bool:
+        """The topic (a file's: the topic it belongs to), its region or its theme is muted
+        (as forum.following.mute_filter)."""
         return MUTED in (
-            self.topics.get(topic.id),
+            self.topics.get(_topic_id(topic)),
             self.regions[topic.region_id],
             self.themes[topic.theme_id],
         )
 
-    def follows(self, topic: DigestTopic) -> bool:
+    def follows(self, topic: DigestTopic | DigestFile) -> bool:
         """The member watches or tracks the topic, or follows its region or theme."""
         return (
-            self.topics.get(topic.id, NORMAL) in FOLLOWING_TOPIC
+            self.topics.get(_topic_id(topic), NORMAL) in FOLLOWING_TOPIC
             or self.regions[topic.region_id] in FOLLOWING_PLACE
             or self.themes[topic.theme_id] in FOLLOWING_PLACE
         )
+
+
+def _topic_id(item: DigestTopic | DigestFile) -> int:
+    return item.topic_id if isinstance(item, DigestFile) else item.id
 
 
 def compose(user: User, levels: MemberLevels, period: Period) -> Digest:
@@ -413,7 +531,23 @@ def compose(user: User, levels: MemberLevels, period: Period) -> Digest:
     digest.active_topics.extend(active[:MAX_ITEMS])
     digest.meetings.sort(key=lambda topic: topic.meeting.starts_at)  # type: ignore[union-attr]
     del digest.meetings[MAX_ITEMS:]
+    _add_files(digest, user, levels, period)
     return digest
+
+
+def _add_files(digest: Digest, user: User, levels: MemberLevels, period: Period) -> None:
+    """The files new since the member's last digest, where they follow (a national meeting's
+    or topic's for everyone), as for material topics: not their own, nothing muted."""
+    found = [
+        item
+        for item in period.files
+        if item.created_at >= digest.since
+        and item.uploader_id != user.id
+        and not levels.muted(item)
+        and (item.region_national or levels.follows(item))
+    ]
+    digest.files = found[:MAX_ITEMS]
+    digest.more_files = len(found) - len(digest.files)
 
 
 def _member_levels(session: Session, users: list[User], period: Period) -> dict[int, MemberLevels]:
@@ -434,13 +568,15 @@ def _member_levels(session: Session, users: list[User], period: Period) -> dict[
         )
     ):
         themes[user_id][theme_id] = level
-    if period.topics:
+    if period.topics or period.files:
+        # The period's topics, and those its files belong to, by the same filters as
+        # load_period (no long IN list).
+        asked = TopicMember.topic_id.in_(select(Topic.id).where(*period.window()))
+        if period.files:
+            asked = asked | TopicMember.topic_id.in_(_new_files(period.start, Topic.id))
         for user_id, topic_id, level in session.execute(
             select(TopicMember.user_id, TopicMember.topic_id, TopicMember.level).where(
-                TopicMember.user_id.in_(ids),
-                TopicMember.level != NORMAL,
-                # The period's topics by the same filter as load_period (no long IN list).
-                TopicMember.topic_id.in_(select(Topic.id).where(*period.window())),
+                TopicMember.user_id.in_(ids), TopicMember.level != NORMAL, asked
             )
         ):
             topics[user_id][topic_id] = level

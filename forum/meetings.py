@@ -28,13 +28,14 @@ from flask import current_app
 from flask_babel import format_date, format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import markup, notify, permissions, privacy, reading
 from forum import topics as topic_domain
 from forum.errors import Invalid, NotAllowed, NotFound
 from forum.models import (
+    Attachment,
     Meeting,
     MeetingKind,
     MeetingSignup,
@@ -64,6 +65,8 @@ KIND_LABELS = {
 PLACE_MAX_LENGTH = 300
 URL_MAX_LENGTH = 500
 CAPACITY_MAX = 5000
+# The files the region page's "Materialer" box shows at most (the rest are on /materialer).
+PINNED_FILES_SHOWN = 30
 # A meeting lasts at most this long (a two-day conference fits; a typo of a year does not).
 LONGEST = timedelta(days=7)
 # Dates a meeting may have: the network's own years (past meetings get pages for their
@@ -392,6 +395,78 @@ def _tell(
             for user_id, level in levels
         ],
     )
+
+
+# -- pinned materials ------------------------------------------------------------------------
+
+
+def pin_materials(
+    session: Session, user: User, meeting: Meeting, until: datetime | None = None
+) -> None:
+    """Pin the meeting's materials to its region's page (a national meeting's to every
+    region's page), optionally until a moment (naive UTC); pinning again renews the pin."""
+    _require(user, permissions.PIN_MATERIALS, meeting)
+    now = utcnow()
+    if until is not None and until <= now:
+        raise Invalid(_l("Datoen skal ligge i fremtiden."), field="until")
+    meeting.materials_pinned_at = now
+    meeting.materials_pinned_until = until
+    session.flush()
+
+
+def unpin_materials(session: Session, user: User, meeting: Meeting) -> None:
+    """Take the meeting's materials off the region page (the files stay on the meeting)."""
+    _require(user, permissions.PIN_MATERIALS, meeting)
+    meeting.materials_pinned_at = None
+    meeting.materials_pinned_until = None
+    session.flush()
+
+
+@dataclass(frozen=True)
+class PinnedMaterials:
+    """One pinned meeting's files, newest first, for the region page's "Materialer" box."""
+
+    meeting: Meeting
+    files: list[Attachment]
+
+
+def pinned_materials(
+    session: Session, region_ids: list[int], *, limit: int = PINNED_FILES_SHOWN
+) -> list[PinnedMaterials]:
+    """The files (at most ``limit``) of the meetings pinned to these regions' pages, by
+    meeting, the latest meeting first: one statement, on the index of pinned meetings. What
+    every member may see: no deleted file and nothing of a deleted meeting; a cancelled
+    meeting's materials stay while they are pinned."""
+    if not region_ids:
+        return []
+    now = utcnow()
+    rows = list(
+        session.scalars(
+            select(Attachment)
+            .join(Meeting, Meeting.id == Attachment.meeting_id)
+            .where(
+                Meeting.materials_pinned_at.is_not(None),
+                (Meeting.materials_pinned_until.is_(None)) | (Meeting.materials_pinned_until > now),
+                Meeting.region_id.in_(region_ids),
+                Meeting.deleted_at.is_(None),
+                Attachment.deleted_at.is_(None),
+            )
+            .options(contains_eager(Attachment.meeting))
+            .order_by(
+                Meeting.starts_at.desc(),
+                Meeting.id.desc(),
+                Attachment.created_at.desc(),
+                Attachment.id.desc(),
+            )
+            .limit(limit)
+        )
+    )
+    groups: dict[int, PinnedMaterials] = {}
+    for attachment in rows:
+        meeting = attachment.meeting
+        assert meeting is not None  # joined above
+        groups.setdefault(meeting.id, PinnedMaterials(meeting, [])).files.append(attachment)
+    return list(groups.values())
 
 
 # -- signing up ------------------------------------------------------------------------------

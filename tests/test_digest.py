@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime, timedelta
 
@@ -562,3 +563,186 @@ def test_a_new_meeting_is_in_the_digest_of_its_region(session, people, mailbox) 
     assert "Nye møder" in text
     assert f"/moeder/{meeting.id}-{meeting.slug}" in text
     assert not mailbox.to(people["fyn"].email)  # nothing else new for them: no digest
+
+
+# -- new materials: files on meetings and posts --------------------------------------------------
+
+
+def past_meeting(session, facilitator, title: str, region: str = "midtjylland"):  # type: ignore[no-untyped-def]
+    """A meeting held three weeks ago, planned long ago (so it is no news itself)."""
+    from datetime import time as clock
+
+    from forum.meetings import MeetingInput, create_meeting
+
+    meeting = create_meeting(
+        session,
+        facilitator,
+        MeetingInput(
+            title=title,
+            kind="netvaerksmoede",
+            region=places.region_by_slug(session, region),
+            themes=[places.theme_by_slug(session, "netvaerksanbringelser")],
+            day=(NOW - timedelta(days=21)).date(),
+            starts=clock(9, 30),
+            ends=clock(15, 0),
+            place="Viborg Rådhus",
+        ),
+    )
+    meeting.topic.created_at = meeting.topic.last_posted_at = LONG_AGO
+    session.flush()
+    return meeting
+
+
+def upload(session, uploader, name: str, *, days: float, meeting=None, post=None, **changes):  # type: ignore[no-untyped-def]
+    """A file row uploaded ``days`` before NOW (the digest reads no bytes)."""
+    from forum.models import Attachment
+
+    attachment = Attachment(
+        digest=name.encode().hex().ljust(64, "0")[:64], size=830_000, kind="pdf",
+        mime="application/pdf", filename=name, uploader=uploader, meeting=meeting, post=post,
+        created_at=NOW - timedelta(days=days), **changes,
+    )  # fmt: skip
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def names(files) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f.filename for f in files]
+
+
+def test_new_files_are_in_the_digest_where_the_member_follows(app, session, people) -> None:  # type: ignore[no-untyped-def]
+    reader, fyn, facilitator = people["reader"], people["fyn"], people["facilitator"]
+    midt = past_meeting(session, facilitator, "Netværksmøde i Midtjylland")
+    national = past_meeting(session, facilitator, "Landskonferencen", region="landsdaekkende")
+    south = past_meeting(session, facilitator, "Netværksmøde i Syddanmark", region="syddanmark")
+    upload(session, facilitator, "referat-midt.pdf", days=1, meeting=midt)
+    upload(session, facilitator, "program.pdf", days=2, meeting=national)
+    upload(session, facilitator, "referat-syd.pdf", days=1, meeting=south)
+    upload(session, facilitator, "gammel.pdf", days=9, meeting=midt)  # before the period
+    upload(session, facilitator, "slettet.pdf", days=1, meeting=midt, deleted_at=NOW)
+    gone = past_meeting(session, facilitator, "Slettet møde")
+    upload(session, facilitator, "fra-slettet-moede.pdf", days=1, meeting=gone)
+    gone.deleted_at = NOW - timedelta(days=1)
+    upload(session, reader, "laeserens-egen.pdf", days=1, meeting=midt)  # not news to them
+    session.commit()
+
+    result = digest.digest_for(session, reader, "weekly", now=NOW)
+    assert names(result.files) == ["referat-midt.pdf", "program.pdf"]  # newest first
+    base = app.config["BASE_URL"]
+    assert result.files[0].url == f"{base}/moeder/{midt.id}-{midt.slug}#materialer"
+    assert result.files[0].where == "Netværksmøde i Midtjylland"
+    assert result.more_files == 0 and not result.is_empty
+    assert names(digest.digest_for(session, fyn, "weekly", now=NOW).files) == [
+        "referat-syd.pdf",  # their region's
+        "program.pdf",  # national
+    ]
+    # Since the last digest, not the whole week.
+    reader.last_digest_at = NOW - timedelta(days=1, hours=12)
+    assert names(digest.digest_for(session, reader, "weekly", now=NOW).files) == [
+        "referat-midt.pdf"
+    ]
+    # The uploader is not told of their own files.
+    assert "program.pdf" not in names(
+        digest.digest_for(session, facilitator, "weekly", now=NOW).files
+    )
+
+
+def test_a_digest_with_only_new_materials_is_sent(app, session, people) -> None:  # type: ignore[no-untyped-def]
+    facilitator = people["facilitator"]
+    meeting = past_meeting(session, facilitator, "Netværksmøde om efterværn")
+    file = upload(session, facilitator, "oplaeg & <noter>.pdf", days=1, meeting=meeting)
+    run(session)
+    message = queued(session)[people["reader"].email]
+    page = f"{app.config['BASE_URL']}/moeder/{meeting.id}-{meeting.slug}#materialer"
+    for body in (message.body, message.html_body):
+        assert "Nye materialer" in body and page in body
+        assert "830 kB" in body and "Netværksmøde om efterværn" in body
+        assert f"{app.config['BASE_URL']}/materialer" not in body  # no "and more" for one file
+    assert "oplaeg & <noter>.pdf" in message.body
+    assert "oplaeg &amp; &lt;noter&gt;.pdf" in message.html_body
+    assert f"/filer/{file.id}/" not in message.body  # the link leads to the meeting page
+
+
+def test_new_materials_are_bounded_with_a_link_to_the_rest(app, session, people) -> None:  # type: ignore[no-untyped-def]
+    facilitator = people["facilitator"]
+    meeting = past_meeting(session, facilitator, "Netværksmøde med mange filer")
+    for n in range(digest.MAX_ITEMS + 3):
+        upload(session, facilitator, f"bilag-{n:02d}.pdf", days=1 + n / 100, meeting=meeting)
+    result = digest.digest_for(session, people["reader"], "weekly", now=NOW)
+    assert len(result.files) == digest.MAX_ITEMS and result.more_files == 3
+    assert names(result.files)[0] == "bilag-00.pdf"
+    run(session)
+    message = queued(session)[people["reader"].email]
+    materials = f"{app.config['BASE_URL']}/materialer"
+    assert f"og 3 flere: {materials}" in message.body
+    assert re.search(rf'<a href="{re.escape(materials)}"[^>]*>og 3 flere</a>', message.html_body)
+
+
+@pytest.mark.parametrize("what", ["region", "theme", "topic"])
+def test_no_files_from_what_is_muted(session, people, what) -> None:  # type: ignore[no-untyped-def]
+    reader, facilitator = people["reader"], people["facilitator"]
+    meeting = past_meeting(session, facilitator, "Netværksmøde i Midtjylland")
+    upload(session, facilitator, "referat.pdf", days=1, meeting=meeting)
+    if what == "region":
+        region = places.region_by_slug(session, "midtjylland")
+        following.set_region_level(session, reader, region, reading.MUTED)
+    elif what == "theme":
+        theme = places.theme_by_slug(session, "netvaerksanbringelser")
+        following.set_theme_level(session, reader, theme, reading.MUTED)
+    else:  # the meeting's discussion topic (old: outside the period's topics)
+        following.set_topic_level(session, reader, meeting.topic, reading.MUTED)
+    session.commit()
+    result = digest.digest_for(session, reader, "weekly", now=NOW)
+    assert result.files == [] and result.is_empty
+
+
+def test_a_watched_topic_elsewhere_brings_its_meetings_files(session, people) -> None:  # type: ignore[no-untyped-def]
+    reader, facilitator = people["reader"], people["facilitator"]
+    meeting = past_meeting(session, facilitator, "Netværksmøde på Fyn", region="syddanmark")
+    upload(session, facilitator, "referat-fyn.pdf", days=1, meeting=meeting)
+    assert digest.digest_for(session, reader, "weekly", now=NOW).files == []
+    following.set_topic_level(session, reader, meeting.topic, reading.WATCHING)
+    session.commit()
+    assert names(digest.digest_for(session, reader, "weekly", now=NOW).files) == ["referat-fyn.pdf"]
+
+
+def test_files_on_posts_link_to_their_post(app, session, people) -> None:  # type: ignore[no-untyped-def]
+    reader, writer, facilitator = people["reader"], people["writer"], people["facilitator"]
+    thread = topic(session, writer, days=20, title="Skabeloner til børnesamtaler")
+    reply = domain.append_post(
+        session, writer, thread, "Her er vores.", created_at=NOW - timedelta(1)
+    )
+    upload(session, writer, "skabelon.docx", days=1, post=reply)
+    removed = domain.append_post(session, writer, thread, "Fjernet.", created_at=NOW - timedelta(1))
+    upload(session, writer, "i-slettet-indlaeg.pdf", days=1, post=removed)
+    domain.delete_post(session, facilitator, removed)
+    gone = topic(session, writer, days=2, title="Slettet emne")
+    upload(session, writer, "i-slettet-emne.pdf", days=1, post=factories.post(session, gone, 1))
+    domain.delete_post(session, facilitator, factories.post(session, gone, 1))
+    session.commit()
+    result = digest.digest_for(session, reader, "weekly", now=NOW)
+    assert names(result.files) == ["skabelon.docx"]
+    base = app.config["BASE_URL"]
+    number = reply.number
+    assert result.files[0].url == f"{base}/t/{thread.slug}/{thread.id}/{number}#p{number}"
+    assert result.files[0].where == "Skabeloner til børnesamtaler"
+
+
+def test_files_cost_no_statements_per_member(session, people, count_queries) -> None:  # type: ignore[no-untyped-def]
+    for n in range(4):
+        member(session, f"Læser {n}", "Aarhus")
+    facilitator = people["facilitator"]
+    counts = []
+    for week, amount in enumerate((1, 12)):
+        now = NOW + timedelta(days=7 * week)
+        for n in range(amount):
+            meeting = past_meeting(session, facilitator, f"Uge {week} møde {n}")
+            upload(session, facilitator, f"uge-{week}-{n}.pdf", days=-7 * week + 1, meeting=meeting)
+            following.set_topic_level(session, people["reader"], meeting.topic, reading.WATCHING)
+        session.commit()
+        with count_queries() as counter:
+            summary = run(session, now=now, batch_size=3)
+        assert summary.sent == 6 and summary.failed == 0  # everyone in Midtjylland
+        counts.append(counter.count)
+    assert counts[0] == counts[1]

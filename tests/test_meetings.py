@@ -19,6 +19,7 @@ from forum import topics as topic_domain
 from forum.errors import Invalid, NotAllowed
 from forum.extensions import db
 from forum.models import (
+    Attachment,
     MailMessage,
     Meeting,
     MeetingKind,
@@ -909,6 +910,117 @@ def test_get_meeting_hides_deleted_ones_from_members(session, member, facilitato
     assert domain.get_meeting(session, member, calendar["now"].id) is calendar["now"]
 
 
+# -- pinned materials ------------------------------------------------------------------------------
+
+
+def attach(session, meeting, uploader, name: str, **changes):  # type: ignore[no-untyped-def]
+    """A file row among a meeting's materials (the bytes do not matter to the lists)."""
+    attachment = Attachment(
+        digest=name.encode().hex().ljust(64, "0")[:64], size=2_400_000, kind="pdf",
+        mime="application/pdf", filename=name, uploader=uploader, meeting=meeting, **changes,
+    )  # fmt: skip
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def pinned_titles(session, *slugs: str) -> list[tuple[str, list[str]]]:  # type: ignore[no-untyped-def]
+    ids = [places.region_by_slug(session, slug).id for slug in slugs]
+    return [
+        (group.meeting.title, [f.filename for f in group.files])
+        for group in domain.pinned_materials(session, ids)
+    ]
+
+
+def test_pinning_a_meetings_materials_and_taking_them_off(session, member, facilitator):  # type: ignore[no-untyped-def]
+    meeting = plan(session, facilitator)
+    attach(session, meeting, facilitator, "dagsorden.pdf")
+    assert not meeting.materials_pinned()
+    with pytest.raises(NotAllowed):
+        domain.pin_materials(session, member, meeting)
+    domain.pin_materials(session, facilitator, meeting)
+    assert meeting.materials_pinned() and meeting.materials_pinned_until is None
+    assert pinned_titles(session, "midtjylland") == [(TITLE, ["dagsorden.pdf"])]
+    with pytest.raises(NotAllowed):
+        domain.unpin_materials(session, member, meeting)
+    domain.unpin_materials(session, facilitator, meeting)
+    assert not meeting.materials_pinned() and meeting.materials_pinned_at is None
+    assert pinned_titles(session, "midtjylland") == []
+
+
+def test_a_pin_until_a_date_runs_out(session, facilitator):  # type: ignore[no-untyped-def]
+    meeting = plan(session, facilitator)
+    attach(session, meeting, facilitator, "slides.pdf")
+    with pytest.raises(Invalid) as refused:
+        domain.pin_materials(session, facilitator, meeting, utcnow() - timedelta(minutes=1))
+    assert refused.value.field == "until" and not meeting.materials_pinned()
+    domain.pin_materials(session, facilitator, meeting, utcnow() + timedelta(days=2))
+    assert meeting.materials_pinned()
+    assert not meeting.materials_pinned(utcnow() + timedelta(days=3))
+    assert pinned_titles(session, "midtjylland") == [(TITLE, ["slides.pdf"])]
+    meeting.materials_pinned_until = utcnow() - timedelta(seconds=1)  # run out
+    session.flush()
+    assert pinned_titles(session, "midtjylland") == []
+
+
+def test_pinned_materials_are_their_regions_and_the_national_ones(session, facilitator):  # type: ignore[no-untyped-def]
+    """A region's page shows its own pinned meetings and the national ones; cancelled ones
+    stay while pinned; deleted files, deleted meetings and unpinned ones do not."""
+    now = utcnow()
+    national = places.region_by_slug(session, "landsdaekkende")
+    made = {
+        "midt": plan(session, facilitator, title="Netværksmøde i Midtjylland"),
+        "national": plan(session, facilitator, title="Landskonferencen", region=national),
+        "south": plan(
+            session,
+            facilitator,
+            title="Netværksmøde i Syddanmark",
+            region=places.region_by_slug(session, "syddanmark"),
+        ),
+        "cancelled": plan(session, facilitator, title="Aflyst workshop"),
+        "deleted": plan(session, facilitator, title="Slettet møde"),
+        "unpinned": plan(session, facilitator, title="Ikke fastgjort"),
+    }
+    for offset, meeting in enumerate(made.values()):
+        meeting.starts_at = now + timedelta(days=10 - offset)
+        meeting.ends_at = meeting.starts_at + timedelta(hours=3)
+        attach(session, meeting, facilitator, f"{meeting.slug}.pdf")
+        if meeting is not made["unpinned"]:
+            domain.pin_materials(session, facilitator, meeting)
+    attach(session, made["midt"], facilitator, "slettet.pdf", deleted_at=now)
+    attach(session, made["midt"], facilitator, "referat.pdf", created_at=now + timedelta(hours=1))
+    domain.cancel_meeting(session, facilitator, made["cancelled"])
+    made["deleted"].deleted_at = now
+    session.flush()
+
+    assert pinned_titles(session, "midtjylland", "landsdaekkende") == [
+        ("Netværksmøde i Midtjylland", ["referat.pdf", "netvaerksmoede-i-midtjylland.pdf"]),
+        ("Landskonferencen", ["landskonferencen.pdf"]),
+        ("Aflyst workshop", ["aflyst-workshop.pdf"]),  # cancelled, still pinned
+    ]
+    assert [title for title, _files in pinned_titles(session, "syddanmark", "landsdaekkende")] == [
+        "Landskonferencen",
+        "Netværksmøde i Syddanmark",
+    ]
+    assert domain.pinned_materials(session, []) == []
+
+
+def test_pinned_materials_are_one_statement_and_bounded(session, facilitator, count_queries):  # type: ignore[no-untyped-def]
+    for n in range(4):
+        meeting = plan(session, facilitator, title=f"Fastgjort møde nummer {n}")
+        for k in range(3):
+            attach(session, meeting, facilitator, f"fil-{n}-{k}.pdf")
+        domain.pin_materials(session, facilitator, meeting)
+    session.commit()
+    midt = places.region_by_slug(session, "midtjylland").id
+    session.expire_all()
+    with count_queries() as counter:
+        groups = domain.pinned_materials(session, [midt], limit=5)
+        shown = [(g.meeting.title, g.meeting.is_cancelled, len(g.files)) for g in groups]
+    assert counter.count == 1
+    assert sum(count for _title, _cancelled, count in shown) == 5
+
+
 # -- the permission rules ------------------------------------------------------------------------
 
 ROLES = ("member", "facilitator", "admin", "inactive", "anonymous")
@@ -943,6 +1055,10 @@ def who(session):  # type: ignore[no-untyped-def]
         ("open", permissions.VIEW, {"member", "facilitator", "admin"}),
         ("cancelled", permissions.VIEW, {"member", "facilitator", "admin"}),
         ("deleted", permissions.VIEW, {"facilitator", "admin"}),
+        ("open", permissions.PIN_MATERIALS, {"facilitator", "admin"}),
+        ("cancelled", permissions.PIN_MATERIALS, {"facilitator", "admin"}),
+        ("ended", permissions.PIN_MATERIALS, {"facilitator", "admin"}),
+        ("deleted", permissions.PIN_MATERIALS, set()),
     ],
 )
 def test_meeting_permissions(session, facilitator, who, state, action, allowed):  # type: ignore[no-untyped-def]

@@ -133,8 +133,22 @@ def _next_meetings(
     return meetings.next_meetings(db.session, region_ids=[region.id])
 
 
+def _pinned_materials(
+    region: Region | None, theme: Theme | None, theme_first: bool, page: int, regions: list[Region]
+) -> list:
+    """The files of the meetings pinned to the region's page, with the national meetings'
+    (pinned to every region's page), on its first page as its next meetings are: one
+    statement. Which regions are national comes from the list the page shows anyway."""
+    if theme_first or theme is not None or region is None or page > 1:
+        return []
+    region_ids = {region.id} | {r.id for r in regions if r.is_national}
+    return meetings.pinned_materials(db.session, sorted(region_ids))
+
+
 def _place_list(region: Region | None, theme: Theme | None, *, theme_first: bool):  # type: ignore[no-untyped-def]
     pagination = _topic_page(region, theme)
+    regions = places.regions(db.session)
+    materials = _pinned_materials(region, theme, theme_first, pagination.page, regions)
     # The follow menu is for the place the page is about: the theme's page, or the region's.
     if theme_first and theme is not None:
         follow = (
@@ -153,9 +167,10 @@ def _place_list(region: Region | None, theme: Theme | None, *, theme_first: bool
         region=region,
         theme=theme,
         themes=places.active_themes(db.session),
-        regions=places.regions(db.session),
+        regions=regions,
         theme_first=theme_first,
         follow_action=follow[0],
         follow_level=follow[1],
         meetings=_next_meetings(region, theme, theme_first, pagination.page),
+        materials=materials,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import time
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request
 from flask_babel import force_locale
@@ -13,7 +14,7 @@ from forum import feeds, files, permissions, places, uploads
 from forum import meetings as domain
 from forum.errors import ForumError, Invalid, NotFound
 from forum.extensions import db
-from forum.forms import MeetingForm, UploadForm, add_error
+from forum.forms import MaterialsPinForm, MeetingForm, UploadForm, add_error
 from forum.models import Meeting, MeetingKind, SignupStatus
 from forum.templating import meeting_url
 from forum.urls import external_url, page_number
@@ -163,6 +164,11 @@ def _render_meeting(meeting: Meeting, upload_form: UploadForm | None = None, sta
         accept=uploads.ACCEPT,
         upload_limit_mb=files.upload_limit_mb(),
         file_reason=files.reason_label,
+        pin_form=(
+            MaterialsPinForm(prefix="pin", formdata=None)
+            if permissions.can(viewer, permissions.PIN_MATERIALS, meeting)
+            else None
+        ),
     )
     return html, status
 
@@ -190,8 +196,51 @@ def upload(meeting_id: int):  # type: ignore[no-untyped-def]
         meeting = _meeting_or_404(meeting_id)
         add_error(form, exc)
         return _render_meeting(meeting, form, 400)
-    db.session.commit()
+    files.commit(db.session, [attachment])  # its bytes go again should the commit fail
     flash(_("%(name)s er lagt på mødesiden.", name=attachment.filename), "success")
+    return redirect(meeting_url(meeting, _anchor="materialer"))
+
+
+# -- pinned materials ------------------------------------------------------------------------
+
+
+@bp.route("/moeder/<int:meeting_id>/fastgoer", methods=["POST"])
+def pin(meeting_id: int):  # type: ignore[no-untyped-def]
+    """Pin the meeting's materials to its region's page, optionally until and including a
+    date (facilitators and administrators)."""
+    meeting = _meeting_or_404(meeting_id)
+    if not permissions.can(current_user, permissions.PIN_MATERIALS, meeting):
+        abort(403)
+    back = redirect(meeting_url(meeting, _anchor="materialer"))
+    form = MaterialsPinForm(prefix="pin")
+    if not form.validate_on_submit():
+        flash(_("Skriv en gyldig dato."), "error")
+        return back
+    # "Until and including" a Danish date: the pin ends at that day's end in Copenhagen.
+    until = domain.local_to_utc(form.until.data, time(23, 59, 59)) if form.until.data else None
+    try:
+        domain.pin_materials(db.session, current_user, meeting, until)
+    except Invalid as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return back
+    db.session.commit()
+    if meeting.region.is_national:
+        flash(_("Materialerne er fastgjort på alle regioners sider."), "success")
+    else:
+        flash(_("Materialerne er fastgjort på regionens side."), "success")
+    return back
+
+
+@bp.route("/moeder/<int:meeting_id>/loesgoer", methods=["POST"])
+def unpin(meeting_id: int):  # type: ignore[no-untyped-def]
+    """Take the meeting's materials off the region page (the files stay on the meeting)."""
+    meeting = _meeting_or_404(meeting_id)
+    if not permissions.can(current_user, permissions.PIN_MATERIALS, meeting):
+        abort(403)
+    domain.unpin_materials(db.session, current_user, meeting)
+    db.session.commit()
+    flash(_("Materialerne er ikke længere fastgjort."), "success")
     return redirect(meeting_url(meeting, _anchor="materialer"))
 
 

@@ -60,6 +60,9 @@ class Meeting(db.Model):
     __table_args__ = (
         Index("ix_meetings_starts_at", "starts_at"),
         Index("ix_meetings_region_starts", "region_id", "starts_at"),
+        # The region page asks for its pinned meetings on every view: a look-up of just those
+        # (region_id IN (...) AND materials_pinned_at IS NOT NULL), not a scan of its meetings.
+        Index("ix_meetings_region_pinned", "region_id", "materials_pinned_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +87,10 @@ class Meeting(db.Model):
     cancelled_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The materials are pinned to the region's page (a national meeting's to every region's
+    # page) since ``materials_pinned_at``, until ``materials_pinned_until`` if that is set.
+    materials_pinned_at: Mapped[datetime | None]
+    materials_pinned_until: Mapped[datetime | None]
 
     region: Mapped[Region] = relationship()
     topic: Mapped[Topic] = relationship(backref=db.backref("meeting", uselist=False, viewonly=True))
@@ -103,6 +110,13 @@ class Meeting(db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def materials_pinned(self, now: datetime | None = None) -> bool:
+        """The materials are pinned and the pin has not run out."""
+        if self.materials_pinned_at is None:
+            return False
+        until = self.materials_pinned_until
+        return until is None or until > (now or utcnow())
 
     @property
     def agenda_rendered(self) -> Markup:

@@ -357,3 +357,147 @@ def test_the_settings_offer_the_calendars(client, auth, session, member):
     token = feeds.feed_token(member)
     assert f"/kalender/{token}/mine.ics" in page
     assert f"/kalender/{token}/region/midtjylland.ics" in page  # Aarhus is in Midtjylland
+
+
+# -- pinned materials on the region page -----------------------------------------------------
+
+
+def _file(session, meeting, uploader, name: str, **changes):  # type: ignore[no-untyped-def]
+    """A file row among the meeting's materials (the region page lists it; no bytes needed)."""
+    from forum.models import Attachment
+
+    attachment = Attachment(
+        digest=name.encode().hex().ljust(64, "0")[:64], size=2_400_000, kind="pdf",
+        mime="application/pdf", filename=name, uploader=uploader, meeting=meeting, **changes,
+    )  # fmt: skip
+    session.add(attachment)
+    session.commit()
+    return attachment
+
+
+def _materials_box(html: str) -> str:
+    """The region page's "Materialer" box ("" when there is none)."""
+    start = html.find('<section class="pinned-materials"')
+    return "" if start < 0 else html[start : html.index("</section>", start)]
+
+
+def test_a_facilitator_pins_the_materials_to_the_region_page(
+    client, auth, session, member, facilitator
+):
+    meeting = _meeting(session, facilitator)  # in Region Syddanmark
+    slides = _file(session, meeting, facilitator, "slides-efteraar-2026.pdf")
+    page_url = f"/moeder/{meeting.id}-{meeting.slug}"
+    auth.login(facilitator)
+    page = client.get(page_url).get_data(True)
+    assert f'action="/moeder/{meeting.id}/fastgoer"' in page
+    assert "Fastgør på regionens side" in page
+    until = (utcnow() + timedelta(days=60)).date()
+    response = client.post(f"/moeder/{meeting.id}/fastgoer", data={"pin-until": until.isoformat()})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{page_url}#materialer")
+    session.expire_all()
+    assert meeting.materials_pinned()
+    # Until and including the day, in Copenhagen.
+    assert domain.to_local(meeting.materials_pinned_until).date() == until
+    page = client.get(page_url).get_data(True)
+    assert "Materialerne er fastgjort på siden for Region Syddanmark til og med" in page
+    assert f'action="/moeder/{meeting.id}/loesgoer"' in page
+    auth.logout()
+
+    auth.login(member)
+    assert f"/moeder/{meeting.id}/fastgoer" not in client.get(page_url).get_data(True)
+    box = _materials_box(client.get("/region/syddanmark").get_data(True))
+    assert f'href="/filer/{slides.id}/slides-efteraar-2026.pdf"' in box
+    assert "slides-efteraar-2026.pdf" in box and "PDF · 2,4 MB" in box
+    assert f'href="{page_url}#materialer"' in box and meeting.title in box
+    # Not on another region's page, nor on the region's later pages or a theme's.
+    assert _materials_box(client.get("/region/midtjylland").get_data(True)) == ""
+    assert _materials_box(client.get("/region/syddanmark?page=2").get_data(True)) == ""
+    assert _materials_box(client.get("/tema/netvaerksanbringelser").get_data(True)) == ""
+    auth.logout()
+
+    auth.login(facilitator)
+    assert client.post(f"/moeder/{meeting.id}/loesgoer").status_code == 302
+    session.expire_all()
+    assert not meeting.materials_pinned()
+    assert _materials_box(client.get("/region/syddanmark").get_data(True)) == ""
+
+
+def test_a_national_meetings_materials_are_on_every_region_page(
+    client, auth, session, member, facilitator
+):
+    national = places.region_by_slug(session, "landsdaekkende")
+    meeting = _meeting(session, facilitator, title="Landskonference 2026", region=national)
+    _file(session, meeting, facilitator, "program.pdf")
+    _file(session, meeting, facilitator, "gammelt-program.pdf", deleted_at=utcnow())
+    auth.login(facilitator)
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Fastgør på alle regioners sider" in page
+    client.post(f"/moeder/{meeting.id}/fastgoer", data={"pin-until": ""})
+    page = client.get(f"/moeder/{meeting.id}-{meeting.slug}").get_data(True)
+    assert "Materialerne er fastgjort på alle regioners sider." in page
+    auth.logout()
+    auth.login(member)
+    for slug in ("nordjylland", "midtjylland", "syddanmark", "sjaelland", "hovedstaden"):
+        box = _materials_box(client.get(f"/region/{slug}").get_data(True))
+        assert "program.pdf" in box and "gammelt-program.pdf" not in box, slug
+
+
+@pytest.mark.parametrize(
+    ("until", "message"),
+    [("i morgen", "Skriv en gyldig dato"), ("2020-01-01", "Datoen skal ligge i fremtiden")],
+)
+def test_a_bad_date_pins_nothing_and_says_why(client, auth, session, facilitator, until, message):
+    meeting = _meeting(session, facilitator)
+    auth.login(facilitator)
+    response = client.post(
+        f"/moeder/{meeting.id}/fastgoer", data={"pin-until": until}, follow_redirects=True
+    )
+    assert message in response.get_data(True)
+    session.expire_all()
+    assert meeting.materials_pinned_at is None
+
+
+def test_a_cancelled_meetings_pinned_materials_stay_marked(client, auth, session, facilitator):
+    meeting = _meeting(session, facilitator)
+    _file(session, meeting, facilitator, "referat.pdf")
+    domain.pin_materials(session, facilitator, meeting)
+    domain.cancel_meeting(session, facilitator, meeting)
+    session.commit()
+    auth.login(facilitator)
+    box = _materials_box(client.get("/region/syddanmark").get_data(True))
+    assert "referat.pdf" in box and "Aflyst" in box
+    meeting.deleted_at = utcnow()  # a deleted meeting's files are gone with it
+    session.commit()
+    assert _materials_box(client.get("/region/syddanmark").get_data(True)) == ""
+
+
+def test_the_region_page_with_pinned_materials_has_a_fixed_statement_count(
+    app, client, auth, session, member, facilitator, count_queries
+):
+    def statements() -> int:
+        session.commit()
+        with app.app_context():
+            assert client.get("/region/syddanmark").status_code == 200  # warm-up
+        with app.app_context(), count_queries() as counter:
+            assert client.get("/region/syddanmark").status_code == 200
+        return counter.count
+
+    auth.login(member)
+    first = _meeting(session, facilitator)
+    _file(session, first, facilitator, "en.pdf")
+    none = statements()  # a meeting with a file, nothing pinned
+    domain.pin_materials(session, facilitator, first)
+    one = statements()
+    national = places.region_by_slug(session, "landsdaekkende")
+    for n in range(5):
+        meeting = _meeting(session, facilitator, title=f"Endnu et møde nummer {n}", region=national)
+        for k in range(4):
+            _file(session, meeting, facilitator, f"fil-{n}-{k}.pdf")
+        domain.pin_materials(session, facilitator, meeting)
+        if n % 2:
+            domain.cancel_meeting(session, facilitator, meeting)
+    many = statements()
+    with app.app_context():
+        assert "fil-4-3.pdf" in client.get("/region/syddanmark").get_data(True)
+    assert none == one == many  # the box's one statement runs, pins or none
