@@ -1,5 +1,5 @@
 """Attachments: an upload taken in (what it really is, its text read in the sandbox, checked
-for CPR numbers, then stored), served, deleted and restored.
+for CPR numbers, then stored), attached to a meeting or a post, served, deleted and restored.
 
 Nothing is stored until every check has passed: a refused file leaves no row and no bytes. The
 text is read while the uploader waits (forum.extract, in a separate process with time and
@@ -8,6 +8,12 @@ the page or slide. A file whose text cannot be read (a scanned PDF, an image) is
 when the uploader confirms it holds no personal data about children, families or cases; it
 is marked for facilitators. Images are stored re-encoded, without EXIF (location) or other
 metadata, and get their width and height; PDFs and images get a preview image.
+
+One path for meetings and posts, in two steps: :func:`checked` (or :func:`check_all` for a
+post's several files) does every check and stores nothing; :func:`store` then attaches what
+passed, asking the permission policy. A post and its files are written in one transaction
+(its writer checks the files, adds the post, stores them, and commits with :func:`commit`),
+so there is never a post without the files it was sent with, nor stored bytes without a row.
 
 Domain functions take the session first, check the permission policy, and flush; the request
 commits.
@@ -20,8 +26,8 @@ import io
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +35,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from forum import extract, permissions, privacy, uploads
@@ -39,12 +45,15 @@ from forum.models import (
     AttachmentPart,
     Meeting,
     MeetingTheme,
+    Post,
     Region,
     TextStatus,
     Theme,
+    Topic,
+    TopicKind,
     User,
 )
-from forum.storage import storage
+from forum.storage import StorageError, storage
 from forum.timeutil import utcnow
 
 CHUNK = 1024 * 1024
@@ -54,7 +63,10 @@ MAX_IMAGE_PIXELS = 60_000_000
 EXTRACT_TIMEOUT_SECONDS = 30
 EXTRACT_MEMORY_MB = 768
 PREVIEW_PX = 640
+THUMBNAIL_PX = 240  # an image under a post: its preview shown at most this wide or high
 PREVIEW_KINDS = frozenset({"pdf", "png", "jpeg", "pptx", "docx", "xlsx", "odt", "odp", "ods"})
+# A post is a message with a few files, not an archive; each one is read while its writer waits.
+MAX_FILES_PER_POST = 10
 
 
 def _require(user: User, action: str, obj: object) -> None:
@@ -77,6 +89,22 @@ class Incoming:
     filename: str
     size: int
     digest: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An upload that passed every check, ready to be stored: what it is, the bytes to keep
+    (an image re-encoded, at ``path``), its text and its preview image."""
+
+    filename: str
+    kind: uploads.FileType
+    path: Path
+    digest: str
+    size: int
+    width: int | None
+    height: int | None
+    read: extract.Extracted
+    preview: bytes | None
 
 
 @contextmanager
@@ -104,12 +132,22 @@ def receive(stream: BinaryIO, filename: str) -> Iterator[Incoming]:
         path.unlink(missing_ok=True)
 
 
-def attach_to_meeting(
-    session: Session, user: User, meeting: Meeting, incoming: Incoming, *, confirmed: bool
-) -> Attachment:
-    """Check an upload and attach it to a meeting; ``Invalid`` (with ``field`` "file" or
-    "confirm") says why not, in Danish, and then nothing is stored."""
-    _require(user, permissions.UPLOAD, meeting)
+def receive_all(stack: ExitStack, given: Iterable[object]) -> list[Incoming]:
+    """Each chosen file of a form (werkzeug FileStorage; empty choices are skipped) taken in
+    with :func:`receive`, its temporary file removed when ``stack`` closes."""
+    return [
+        stack.enter_context(receive(f.stream, f.filename))  # type: ignore[attr-defined]
+        for f in given
+        if getattr(f, "filename", "")
+    ]
+
+
+@contextmanager
+def checked(incoming: Incoming, *, confirmed: bool) -> Iterator[Checked]:
+    """Every check on one upload: its type by content, an image re-encoded without metadata,
+    its text read in the sandbox and searched for CPR numbers (or, when it cannot be read,
+    the uploader's word that it holds no personal data), its preview image drawn. Stores
+    nothing; ``Invalid`` (with ``field`` "file" or "confirm") says why not, in Danish."""
     kind = uploads.sniff(incoming.path, incoming.filename, max_bytes=uploads.max_upload_bytes())
     path, digest, size = incoming.path, incoming.digest, incoming.size
     width = height = None
@@ -138,39 +176,170 @@ def attach_to_meeting(
             preview = extract.first_page_png(
                 path, kind.kind, timeout=EXTRACT_TIMEOUT_SECONDS, max_px=PREVIEW_PX
             )
-        store = storage()
-        store.put(path, digest, size)
-        preview_digest = None
-        if preview is not None:
-            preview_digest = hashlib.sha256(preview).hexdigest()
-            store.put(io.BytesIO(preview), preview_digest, len(preview))
+        yield Checked(incoming.filename, kind, path, digest, size, width, height, read, preview)
     finally:
         if cleaned is not None:
             cleaned.unlink(missing_ok=True)
-    attachment = Attachment(
-        digest=digest,
-        size=size,
-        kind=kind.kind,
-        mime=_mime(kind),
-        filename=uploads.safe_filename(incoming.filename),
-        uploader=user,
-        meeting=meeting,
-        width=width,
-        height=height,
-        preview_digest=preview_digest,
-        text_status=read.status if read.status in TextStatus.ALL else TextStatus.FAILED,
-        text_reason=read.reason[:200],
-        pages=read.pages,
-        confirmed_no_personal_data=not read.ok,
+
+
+def check_all(stack: ExitStack, incoming: Sequence[Incoming], *, confirmed: bool) -> list[Checked]:
+    """:func:`checked` for each of a post's files (their cleaned copies kept until ``stack``
+    closes). Every refused file is named at once, so the writer fixes them all in one go;
+    then ``Invalid`` stands for them all and nothing is stored."""
+    if len(incoming) > MAX_FILES_PER_POST:
+        raise _too_many_files()
+    ready: list[Checked] = []
+    problems: list[Invalid] = []
+    for upload in incoming:
+        try:
+            ready.append(stack.enter_context(checked(upload, confirmed=confirmed)))
+        except Invalid as refused:
+            problems.append(_naming(refused, upload.filename) if len(incoming) > 1 else refused)
+    if problems:
+        raise Invalid.combine(problems)
+    return ready
+
+
+def _naming(problem: Invalid, filename: str) -> Invalid:
+    """The problem led by the file's name (which of several files it is about)."""
+    message = f"{uploads.safe_filename(filename) or '?'}: {problem.message}"
+    if isinstance(problem, NeedsConfirmation):
+        return NeedsConfirmation(message)
+    return Invalid(message, field=problem.field)
+
+
+def _too_many_files() -> Invalid:
+    return Invalid(
+        _l("Et indlæg kan højst have %(count)d filer.", count=MAX_FILES_PER_POST), field="file"
     )
-    session.add(attachment)
+
+
+def store(
+    session: Session,
+    user: User,
+    ready: Sequence[Checked],
+    *,
+    meeting: Meeting | None = None,
+    post: Post | None = None,
+) -> list[Attachment]:
+    """Attach checked uploads to a meeting or a post, as the policy allows ``user``: their
+    rows and text are added and flushed first, then their bytes are stored (the same bytes
+    only once), so a failure on the way leaves no bytes for the rollback to forget."""
+    target: Meeting | Post | None = meeting if meeting is not None else post
+    if target is None or (meeting is not None and post is not None):
+        raise TypeError("store() attaches to exactly one meeting or post")
+    _require(user, permissions.UPLOAD, target)
+    if post is not None and ready:
+        _check_room(session, post, len(ready))
+    attachments = [
+        Attachment(
+            digest=item.digest,
+            size=item.size,
+            kind=item.kind.kind,
+            mime=_mime(item.kind),
+            filename=uploads.safe_filename(item.filename),
+            uploader=user,
+            meeting=meeting,
+            post=post,
+            width=item.width,
+            height=item.height,
+            preview_digest=hashlib.sha256(item.preview).hexdigest() if item.preview else None,
+            text_status=item.read.status
+            if item.read.status in TextStatus.ALL
+            else TextStatus.FAILED,
+            text_reason=item.read.reason[:200],
+            pages=item.read.pages,
+            confirmed_no_personal_data=not item.read.ok,
+        )
+        for item in ready
+    ]
+    session.add_all(attachments)
     session.flush()
     session.add_all(
         AttachmentPart(attachment_id=attachment.id, number=p.number, unit=p.unit, text=p.text)
-        for p in read.parts
+        for attachment, item in zip(attachments, ready, strict=True)
+        for p in item.read.parts
     )
     session.flush()
-    return attachment
+    _put_all(ready, attachments)
+    return attachments
+
+
+def _put_all(ready: Sequence[Checked], attachments: Sequence[Attachment]) -> None:
+    """Store the files' bytes and previews; should the storage fail midway, what this call
+    stored anew is removed again and the member is asked to try again (the rows go with the
+    rollback)."""
+    files = storage()
+    fresh: list[str] = []
+
+    def put(source: BinaryIO | Path, digest: str, size: int) -> None:
+        if not files.exists(digest):
+            files.put(source, digest, size)
+            fresh.append(digest)
+
+    try:
+        for attachment, item in zip(attachments, ready, strict=True):
+            put(item.path, item.digest, item.size)
+            if item.preview is not None and attachment.preview_digest is not None:
+                put(io.BytesIO(item.preview), attachment.preview_digest, len(item.preview))
+    except StorageError as error:
+        current_app.logger.exception("Storing an upload failed")
+        for digest in fresh:
+            files.delete(digest)
+        raise Invalid(
+            _l("Filen kunne ikke gemmes lige nu. Prøv igen om lidt."), field="file"
+        ) from error
+
+
+def _check_room(session: Session, post: Post, adding: int) -> None:
+    """A post keeps at most MAX_FILES_PER_POST files (those it has and those being added)."""
+    has = 0
+    if post.id is not None:
+        has = session.scalar(
+            select(func.count(Attachment.id)).where(
+                Attachment.post_id == post.id, Attachment.deleted_at.is_(None)
+            )
+        )
+    if (has or 0) + adding > MAX_FILES_PER_POST:
+        raise _too_many_files()
+
+
+def attach(
+    session: Session,
+    user: User,
+    incoming: Incoming,
+    *,
+    meeting: Meeting | None = None,
+    post: Post | None = None,
+    confirmed: bool,
+) -> Attachment:
+    """Check one upload and attach it to a meeting or a post; ``Invalid`` (with ``field``
+    "file" or "confirm") says why not, in Danish, and then nothing is stored."""
+    # Asked before the file is read, too: a refused member does not wait for the sandbox.
+    _require(user, permissions.UPLOAD, meeting if meeting is not None else post)
+    with checked(incoming, confirmed=confirmed) as ready:
+        return store(session, user, [ready], meeting=meeting, post=post)[0]
+
+
+def attach_to_meeting(
+    session: Session, user: User, meeting: Meeting, incoming: Incoming, *, confirmed: bool
+) -> Attachment:
+    """:func:`attach` to a meeting's materials."""
+    return attach(session, user, incoming, meeting=meeting, confirmed=confirmed)
+
+
+def commit(session: Session, attachments: Iterable[Attachment]) -> None:
+    """Commit the request's work with the files it stored; should the commit fail, the
+    bytes no saved file uses are removed again before the error goes on (a file's bytes
+    are never kept without its row)."""
+    digests = {d for a in attachments for d in (a.digest, a.preview_digest) if d is not None}
+    try:
+        session.commit()
+    except Exception:
+        session.rollback()
+        if digests:
+            _remove_unused(session, digests)
+        raise
 
 
 def _refuse_personal_data(read: extract.Extracted) -> None:
@@ -210,6 +379,8 @@ def _clean_image(path: Path, kind: str) -> tuple[Path, int, int]:
 
     try:
         with warnings.catch_warnings():
+            # Pillow warns about damaged metadata it skips; the pixels are what is kept.
+            warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 if image.width * image.height > MAX_IMAGE_PIXELS:
@@ -248,7 +419,10 @@ def get_attachment(session: Session, user: object, attachment_id: int) -> Attach
     attachment = session.scalar(
         select(Attachment)
         .where(Attachment.id == attachment_id)
-        .options(joinedload(Attachment.meeting), joinedload(Attachment.post))
+        .options(
+            joinedload(Attachment.meeting),
+            joinedload(Attachment.post).joinedload(Post.topic),
+        )
     )
     if attachment is None or not permissions.can(user, permissions.VIEW, attachment):
         raise NotFound(_l("Filen findes ikke."))
@@ -268,25 +442,61 @@ def meeting_files(session: Session, user: object, meeting: Meeting) -> list[Atta
     return list(session.scalars(query))
 
 
-def materials_query(*, region: Region | None = None, theme: Theme | None = None) -> Select:
-    """Every file members may see, newest first, with its meeting: by region and theme (a
-    meeting's themes). Deleted files and the files of deleted meetings are left out."""
+def post_files(session: Session, posts: Iterable[Post]) -> dict[int, list[Attachment]]:
+    """The files shown under each of ``posts`` (by post id, oldest first), in one statement
+    whatever the number of posts and files; deleted files are left out."""
+    ids = [post.id for post in posts]
+    found: dict[int, list[Attachment]] = {}
+    if not ids:
+        return found
     query = (
         select(Attachment)
-        .join(Meeting, Meeting.id == Attachment.meeting_id)
-        .where(Attachment.deleted_at.is_(None), Meeting.deleted_at.is_(None))
+        .where(Attachment.post_id.in_(ids), Attachment.deleted_at.is_(None))
+        .order_by(Attachment.id)
+    )
+    for attachment in session.scalars(query):
+        found.setdefault(attachment.post_id or 0, []).append(attachment)
+    return found
+
+
+def thumbnail_size(attachment: Attachment, box: int = THUMBNAIL_PX) -> tuple[int, int]:
+    """An image's width and height shown inline, within ``box`` pixels (never enlarged), so
+    the page keeps its layout while the image loads."""
+    width, height = attachment.width or box, attachment.height or box
+    scale = min(1.0, box / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def materials_query(*, region: Region | None = None, theme: Theme | None = None) -> Select:
+    """Every file members may see, newest first: a meeting's materials, and the files on the
+    posts of material topics (the meetings' threads and the facilitators' material topics),
+    by region and theme (a meeting's themes, a topic's theme). Deleted files, and the files
+    of deleted meetings, posts and topics, are left out."""
+    of_meeting = Meeting.deleted_at.is_(None) & Attachment.meeting_id.is_not(None)
+    of_material_post = (
+        Attachment.post_id.is_not(None)
+        & Post.deleted_at.is_(None)
+        & Topic.deleted_at.is_(None)
+        & (Topic.kind == TopicKind.MATERIAL)
+    )
+    query = (
+        select(Attachment)
+        .outerjoin(Meeting, Meeting.id == Attachment.meeting_id)
+        .outerjoin(Post, Post.id == Attachment.post_id)
+        .outerjoin(Topic, Topic.id == Post.topic_id)
+        .where(Attachment.deleted_at.is_(None), of_meeting | of_material_post)
         .options(
             joinedload(Attachment.uploader),
             joinedload(Attachment.meeting).joinedload(Meeting.region),
+            joinedload(Attachment.post).joinedload(Post.topic).joinedload(Topic.region),
         )
         .order_by(Attachment.created_at.desc(), Attachment.id.desc())
     )
     if region is not None:
-        query = query.where(Meeting.region_id == region.id)
+        query = query.where(func.coalesce(Meeting.region_id, Topic.region_id) == region.id)
     if theme is not None:
-        query = query.where(
-            Meeting.id.in_(select(MeetingTheme.meeting_id).where(MeetingTheme.theme_id == theme.id))
-        )
+        in_meeting = select(MeetingTheme.meeting_id).where(MeetingTheme.theme_id == theme.id)
+        query = query.where(or_(Meeting.id.in_(in_meeting), Topic.theme_id == theme.id))
     return query
 
 
@@ -307,16 +517,41 @@ def restore_file(session: Session, user: User, attachment: Attachment) -> None:
 
 
 def purge_deleted(session: Session, *, days: int) -> tuple[int, int]:
-    """Remove files deleted more than ``days`` ago for good: their rows and text, and their
-    bytes (and preview) where no other file shares them. Returns (files, stored objects)."""
+    """Remove for good the files deleted more than ``days`` ago, and the files of posts,
+    topics and meetings deleted that long ago (gone with them, until now restorable with
+    them): their rows and text, and their bytes (and preview) where no other file shares
+    them. Returns (files, stored objects)."""
     cutoff = utcnow() - timedelta(days=days)
+    gone_posts = (
+        select(Post.id)
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(or_(Post.deleted_at < cutoff, Topic.deleted_at < cutoff))
+    )
+    gone_meetings = select(Meeting.id).where(Meeting.deleted_at < cutoff)
     doomed = list(
-        session.scalars(select(Attachment).where(Attachment.deleted_at < cutoff).limit(10_000))
+        session.scalars(
+            select(Attachment)
+            .where(
+                or_(
+                    Attachment.deleted_at < cutoff,
+                    Attachment.post_id.in_(gone_posts),
+                    Attachment.meeting_id.in_(gone_meetings),
+                )
+            )
+            .limit(10_000)
+        )
     )
     digests = {d for a in doomed for d in (a.digest, a.preview_digest) if d is not None}
     for attachment in doomed:
         session.delete(attachment)
     session.flush()
+    return len(doomed), _remove_unused(session, digests)
+
+
+def _remove_unused(session: Session, digests: set[str]) -> int:
+    """Delete from storage the digests no file (nor preview) in the database uses; how many."""
+    if not digests:
+        return 0
     still_used = set(
         session.scalars(select(Attachment.digest).where(Attachment.digest.in_(digests)))
     ) | set(
@@ -324,12 +559,12 @@ def purge_deleted(session: Session, *, days: int) -> tuple[int, int]:
             select(Attachment.preview_digest).where(Attachment.preview_digest.in_(digests))
         )
     )
-    store = storage()
+    files = storage()
     removed = 0
     for digest in sorted(digests - still_used):
-        store.delete(digest)
+        files.delete(digest)
         removed += 1
-    return len(doomed), removed
+    return removed
 
 
 def open_stored(attachment: Attachment, *, preview: bool = False) -> BinaryIO:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -79,7 +79,18 @@ class LoginForm(Form):
     remember = BooleanField(_l("Husk mig i 14 dage"))
 
 
-class TopicForm(Form):
+class PostFiles:
+    """The files a post's editor sends with the text (its attach button or plain file field),
+    named as UploadForm's, so the checks' errors land beside them; ``confirm`` when a file's
+    text cannot be read. A mixin: WTForms collects fields from every class of a form."""
+
+    file = MultipleFileField(_l("Vedhæft filer"))
+    confirm = BooleanField(
+        _l("Filerne indeholder ingen personoplysninger om børn, familier eller sager.")
+    )
+
+
+class TopicForm(PostFiles, Form):
     title = StringField(_l("Titel"))
     # No choice validation here: WTForms has no Danish catalogue ("Not a valid choice."), and
     # forum.topics/forum.places refuse unknown or forbidden values with Danish field errors.
@@ -121,13 +132,13 @@ class UploadForm(Form):
     )
 
 
-class ReplyForm(Form):
+class ReplyForm(PostFiles, Form):
     body = TextAreaField(_l("Dit svar"))
     # The number of the post this reply answers (its "Svar" or "Citér" link).
     reply_to = HiddenField()
 
 
-class EditPostForm(Form):
+class EditPostForm(PostFiles, Form):
     title = StringField(_l("Titel"))
     body = TextAreaField(_l("Tekst"))
     revision = HiddenField()
@@ -135,6 +146,12 @@ class EditPostForm(Form):
 
 class PinForm(Form):
     scope = SelectField(_l("Fastgør på"))
+    until = DateField(_l("Til og med (valgfrit)"), validators=[Optional()])
+
+
+class MaterialsPinForm(Form):
+    """Pin a meeting's materials to the region page, optionally until a date."""
+
     until = DateField(_l("Til og med (valgfrit)"), validators=[Optional()])
 
 

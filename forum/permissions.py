@@ -36,8 +36,9 @@ CREATE_MEETING = "create_meeting"  # obj: None
 EDIT_MEETING = "edit_meeting"  # obj: meeting (change, cancel, reopen)
 SIGN_UP = "sign_up"  # obj: meeting (take a seat or join its waiting list)
 VIEW_SIGNUPS = "view_signups"  # obj: meeting (the list of who signed up, and its CSV)
-UPLOAD = "upload"  # obj: meeting (attach a file to it)
+UPLOAD = "upload"  # obj: meeting or post (attach a file to it)
 DELETE_FILE = "delete_file"  # obj: attachment
+PIN_MATERIALS = "pin_materials"  # obj: meeting (its files on the region page, and unpin them)
 
 ACTIONS = (
     VIEW,
@@ -65,6 +66,7 @@ ACTIONS = (
     VIEW_SIGNUPS,
     UPLOAD,
     DELETE_FILE,
+    PIN_MATERIALS,
 )
 
 
@@ -200,7 +202,13 @@ def _sign_up(user: User, meeting: Meeting) -> bool:
 
 def _upload(user: User, obj: Any) -> bool:
     # A meeting's materials are the facilitators' (not on a deleted meeting).
-    return isinstance(obj, Meeting) and _edit_meeting(user, obj)
+    if isinstance(obj, Meeting):
+        return _edit_meeting(user, obj)
+    # A post's files are its writer's, added as they write or edit it: a moderator who may
+    # edit a colleague's post does not put files in their name.
+    if isinstance(obj, Post):
+        return obj.author_id == user.id and _edit(user, obj)
+    return False
 
 
 def _delete_file(user: User, attachment: Attachment) -> bool:
@@ -240,6 +248,8 @@ _RULES = {
     VIEW_SIGNUPS: lambda user, meeting: user.is_moderator,
     UPLOAD: _upload,
     DELETE_FILE: _delete_file,
+    # Whoever may change the meeting (a cancelled one's materials may still be worth showing).
+    PIN_MATERIALS: _edit_meeting,
 }
 
 

@@ -278,9 +278,6 @@ def _assert_stored_whole(app, attachment: Attachment, original: bytes, scratch: 
     assert _everything_under(scratch) == []
 
 
-# Pillow warns about the damaged metadata it skips while it re-encodes an image (warnings are
-# errors in the tests); forum.files should silence them there, see tests/corpus/README.md.
-@pytest.mark.filterwarnings("ignore::UserWarning:PIL")
 @pytest.mark.parametrize("path", SAMPLES, ids=_key)
 def test_a_corpus_file_is_stored_whole_or_not_at_all(
     app, session, facilitator, scratch, monkeypatch, path: Path

@@ -14,7 +14,7 @@ from forum import places
 from forum.accounts import create_invitation
 from forum.extensions import db
 from forum.meetings import MeetingInput, cancel_meeting, create_meeting
-from forum.models import Attachment, Role, Theme, TopicKind
+from forum.models import Attachment, AttachmentPart, Role, Theme, TopicKind
 from forum.storage import storage
 from forum.topics import delete_post, set_locked
 from tests import factories
@@ -88,16 +88,28 @@ MATRIX = [
     (p.UPLOAD, "meeting", {"facilitator", "admin"}),
     (p.UPLOAD, "deleted_meeting", set()),
     (p.UPLOAD, "topic", set()),  # files on posts come with the editor's attach button
+    (p.UPLOAD, "reply", {"author"}),  # its writer's: a moderator editing it adds none
+    (p.UPLOAD, "locked_reply", set()),
+    (p.UPLOAD, "deleted_reply", set()),
+    (p.UPLOAD, "deleted_topic_post", set()),
     (p.VIEW, "meeting_file", {"author", "member", "facilitator", "admin"}),
     (p.VIEW, "deleted_file", {"facilitator", "admin"}),
     (p.VIEW, "deleted_meeting_file", {"facilitator", "admin"}),
     (p.DELETE_FILE, "meeting_file", {"facilitator", "admin"}),  # uploaded by a facilitator
     (p.DELETE_FILE, "deleted_file", set()),
+    (p.VIEW, "post_file", {"author", "member", "facilitator", "admin"}),
+    (p.VIEW, "deleted_post_file", {"facilitator", "admin"}),  # its post is deleted
+    (p.VIEW, "deleted_topic_file", {"facilitator", "admin"}),  # its post's topic is
+    (p.DELETE_FILE, "post_file", {"author", "facilitator", "admin"}),
+    (p.PIN_MATERIALS, "meeting", {"facilitator", "admin"}),
+    (p.PIN_MATERIALS, "cancelled_meeting", {"facilitator", "admin"}),  # its files may still help
+    (p.PIN_MATERIALS, "past_meeting", {"facilitator", "admin"}),
+    (p.PIN_MATERIALS, "deleted_meeting", set()),
 ]
 
 
 def _file(s, meeting, uploader, name, **changes):  # type: ignore[no-untyped-def]
-    """A stored text file among a meeting's materials."""
+    """A stored text file among a meeting's materials (or, with post=..., on a post)."""
     data = f"Materiale: {name}".encode()
     digest = hashlib.sha256(data).hexdigest()
     storage().put(io.BytesIO(data), digest, len(data))
@@ -106,6 +118,10 @@ def _file(s, meeting, uploader, name, **changes):  # type: ignore[no-untyped-def
         filename=name, uploader=uploader, meeting=meeting, **changes,
     )  # fmt: skip
     s.add(attachment)
+    s.flush()
+    s.add(
+        AttachmentPart(attachment_id=attachment.id, number=1, unit="document", text=data.decode())
+    )
     s.flush()
     return attachment
 
@@ -197,6 +213,11 @@ def world(app):  # type: ignore[no-untyped-def]
         s, objects["meeting"], planner, "gammel.txt", deleted_at=long_ago, deleted_by_id=planner.id
     )
     objects["deleted_meeting_file"] = _file(s, objects["deleted_meeting"], planner, "slettet.txt")
+    objects["post_file"] = _file(s, None, author, "bilag.txt", post=objects["reply"])
+    objects["deleted_post_file"] = _file(s, None, author, "svar.txt", post=deleted_reply)
+    objects["deleted_topic_file"] = _file(
+        s, None, author, "emne.txt", post=objects["deleted_topic_post"]
+    )
     return users, objects
 
 
@@ -286,6 +307,23 @@ HTTP = [
     (
         "/moeder/{deleted_meeting}",
         {"anonymous": 302, "member": 404, "facilitator": 301, "admin": 301},
+    ),
+    # A file's page as search lands on it: the file's visibility, its page must exist.
+    (
+        "/filer/{meeting_file}/side/1",
+        {"anonymous": 302, "member": 200, "facilitator": 200, "admin": 200},
+    ),
+    (
+        "/filer/{meeting_file}/side/2",
+        {"anonymous": 302, "member": 404, "facilitator": 404, "admin": 404},
+    ),
+    (
+        "/filer/{deleted_file}/side/1",
+        {"anonymous": 302, "member": 404, "facilitator": 200, "admin": 200},
+    ),
+    (
+        "/filer/{deleted_meeting_file}/side/1",
+        {"anonymous": 302, "member": 404, "facilitator": 200, "admin": 200},
     ),
 ]
 
@@ -449,6 +487,16 @@ POSTS = [
      _everyone(404, facilitator=302, admin=302)),
     ("/filer/<int:attachment_id>/gendan", "/filer/{meeting_file}/gendan", {},
      _everyone(403)),  # not deleted: nothing to restore
+    ("/moeder/<int:meeting_id>/fastgoer", "/moeder/{meeting}/fastgoer",
+     {"pin-until": f"{NEXT_YEAR}-06-30"}, _everyone(302, **MODERATORS)),
+    ("/moeder/<int:meeting_id>/fastgoer", "/moeder/{cancelled_meeting}/fastgoer", {},
+     _everyone(302, **MODERATORS)),
+    ("/moeder/<int:meeting_id>/fastgoer", "/moeder/{deleted_meeting}/fastgoer", {},
+     _everyone(404, facilitator=403, admin=403)),  # moderators see it; nobody pins it
+    ("/moeder/<int:meeting_id>/loesgoer", "/moeder/{meeting}/loesgoer", {},
+     _everyone(302, **MODERATORS)),
+    ("/moeder/<int:meeting_id>/loesgoer", "/moeder/{deleted_meeting}/loesgoer", {},
+     _everyone(404, facilitator=403, admin=403)),
 ]  # fmt: skip
 
 

@@ -28,7 +28,7 @@ from forum import files, places
 from forum.extensions import db
 from forum.models import Attachment
 from forum.storage import Missing
-from forum.templating import file_url, meeting_url
+from forum.templating import file_url, meeting_url, post_url
 from forum.urls import page_number
 
 bp = Blueprint("files", __name__)
@@ -102,7 +102,8 @@ def preview(attachment_id: int) -> Response:
 
 @bp.route("/materialer")
 def materials():  # type: ignore[no-untyped-def]
-    """Every file from the network's meetings, newest first, by region and theme."""
+    """Every file from the network's meetings and material topics, newest first, by region
+    and theme."""
     region, theme = places.filters(db.session, request.args)  # NotFound: a 404 page
     pagination = db.paginate(
         files.materials_query(region=region, theme=theme),
@@ -123,6 +124,8 @@ def materials():  # type: ignore[no-untyped-def]
 def _back(attachment: Attachment):  # type: ignore[no-untyped-def]
     if attachment.meeting is not None:
         return redirect(meeting_url(attachment.meeting, _anchor="materialer"))
+    if attachment.post is not None:
+        return redirect(post_url(attachment.post) + f"#p{attachment.post.number}")
     return redirect(url_for("browse.index"))
 
 

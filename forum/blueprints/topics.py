@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import partial
@@ -26,7 +28,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from forum import markup, notify, permissions, places, privacy, reactions, reading
+from forum import files, markup, notify, permissions, places, privacy, reactions, reading, uploads
 from forum import topics as domain
 from forum.blueprints.errors import text_kept
 from forum.errors import ForumError, Invalid, NotFound
@@ -41,11 +43,13 @@ from forum.forms import (
     add_error,
 )
 from forum.models import PinScope, Post, Topic, TopicKind, TopicMember
-from forum.templating import PIN_LABELS, post_url, query_args, topic_url
+from forum.templating import PIN_LABELS, file_url, post_url, query_args, topic_url
 from forum.timeutil import to_naive_utc
 from forum.urls import ID, UrlPattern, page_number, post_number
 
 bp = Blueprint("topics", __name__)
+
+FILE_FIELD = "file"  # a post editor's file field (forum.forms.PostFiles)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -102,6 +106,62 @@ def _moderation_forms(topic: Topic) -> dict[str, object]:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachField:
+    """What a post editor's file field says and checks (templates/_macros/topics.html)."""
+
+    accept: str  # the file picker's filter (the sniffing decides, not this)
+    limit_mb: int  # for each file, and for a post's files together (one request carries them)
+    max_files: int
+    chosen: tuple[str, ...]  # the files sent with a form shown again: to be chosen again
+
+
+def _attach_field() -> AttachField:
+    """The file field's settings; after a POST, the names of the files it carried (a file
+    field cannot be filled in again by the page, so the writer is told to choose them)."""
+    chosen: tuple[str, ...] = ()
+    if request.method == "POST":
+        given = request.files.getlist(FILE_FIELD)
+        chosen = tuple(uploads.safe_filename(f.filename) for f in given if f.filename)
+    return AttachField(
+        accept=uploads.ACCEPT,
+        limit_mb=files.upload_limit_mb(),
+        max_files=files.MAX_FILES_PER_POST,
+        chosen=chosen,
+    )
+
+
+def _write_with_files(
+    form: TopicForm | ReplyForm | EditPostForm, write: Callable[[], Post]
+) -> Post | None:
+    """Write a post (``write`` adds or changes it) with the files chosen in its editor, all or
+    nothing: the files are checked first (nothing stored), then the post is written and the
+    files are attached to it, and both are committed together. On any problem the session is
+    rolled back, every problem (the text's and the files') goes beside its field, and None is
+    returned, for the form to be shown again with all that was typed."""
+    with ExitStack() as cleanup:
+        incoming = files.receive_all(cleanup, request.files.getlist(FILE_FIELD))
+        refused: Invalid | None = None
+        ready: list[files.Checked] = []
+        try:
+            ready = files.check_all(cleanup, incoming, confirmed=bool(form.confirm.data))
+        except Invalid as exc:
+            refused = exc  # the text is still checked, so the writer sees every problem
+        try:
+            post = write()
+            if refused is not None:
+                raise refused
+            stored = files.store(db.session, current_user, ready, post=post) if ready else []
+        except ForumError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+            if refused is not None and exc is not refused:
+                add_error(form, refused)
+            return None
+        files.commit(db.session, stored)
+        return post
+
+
+@dataclass(frozen=True, slots=True)
 class PostActions:
     """What the viewer may do with one post on the topic page: the policy asked once per post
     in Python, not a handful of times per post from the template."""
@@ -149,6 +209,7 @@ class PostUrls(NamedTuple):
     delete: UrlPattern
     restore: UrlPattern
     history: UrlPattern
+    file_preview: UrlPattern  # by attachment id: an image's thumbnail
     mark_answer: str  # the topic's, the same for every post
 
 
@@ -167,6 +228,7 @@ def post_urls(topic: Topic, page: int) -> PostUrls:
         delete=UrlPattern("topics.delete", post_id=ID),
         restore=UrlPattern("topics.restore", post_id=ID),
         history=UrlPattern("topics.history", post_id=ID),
+        file_preview=UrlPattern("files.preview", attachment_id=ID),
         mark_answer=url_for("topics.mark_answer", topic_id=topic.id),
     )
 
@@ -202,6 +264,8 @@ def _render_topic(
     viewer = current_user._get_current_object()  # type: ignore[attr-defined]
     shown = [post for post in (*pagination.items, topic.answer_post) if post is not None]
     authors = {post.author_id: post.author for post in shown}
+    # The posts' files in one statement, and their links (a name is in each, so url_for).
+    post_files = files.post_files(db.session, shown)
     html = render_template(
         "topics/show.html",
         topic=topic,
@@ -218,6 +282,10 @@ def _render_topic(
         csrf_value=generate_csrf(),
         actions=post_actions(viewer, topic, shown),
         urls=post_urls(topic, pagination.page),
+        post_files=post_files,
+        file_urls={a.id: file_url(a) for found in post_files.values() for a in found},
+        thumbnail=files.thumbnail_size,
+        attach=_attach_field(),
         permalink_title=_("Permanent link til indlæg %(n)d"),  # |format(n=...) per post
         profile_urls={
             author_id: url_for("users.profile", username=author.username)
@@ -327,7 +395,8 @@ def new():  # type: ignore[no-untyped-def]
             form.body.data = domain.EXPERIENCE_TEMPLATE
     preview = _preview(form) if request.method == "POST" else None
     if request.method == "POST" and preview is None and form.validate_on_submit():
-        try:
+
+        def write() -> Post:
             topic = domain.create_topic(
                 db.session,
                 current_user,
@@ -337,17 +406,17 @@ def new():  # type: ignore[no-untyped-def]
                 region=places.region_by_slug(db.session, form.region.data or "", field="region"),
                 theme=places.theme_by_slug(db.session, form.theme.data or "", field="theme"),
             )
-        except ForumError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
-            return redirect(topic_url(topic))
+            return domain.topic_first_post(db.session, topic)
+
+        post = _write_with_files(form, write)
+        if post is not None:
+            return redirect(topic_url(post.topic))
     return render_template(
         "topics/new.html",
         form=form,
         preview=preview,
         experience_template=domain.EXPERIENCE_TEMPLATE,
+        attach=_attach_field(),
     )
 
 
@@ -372,19 +441,17 @@ def reply(topic_id: int):  # type: ignore[no-untyped-def]
     if preview is not None:
         return _render_topic(topic, last_page, form, preview=preview)
     if form.validate_on_submit():
-        try:
-            post = domain.reply(
+        post = _write_with_files(
+            form,
+            lambda: domain.reply(
                 db.session,
                 current_user,
                 topic,
                 form.body.data or "",
                 reply_to=_form_number(form.reply_to.data),
-            )
-        except ForumError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+            ),
+        )
+        if post is not None:
             return redirect(post_url(post, topic) + f"#p{post.number}")
     return _render_topic(topic, last_page, form, status=400)
 
@@ -415,26 +482,52 @@ def edit(post_id: int):  # type: ignore[no-untyped-def]
         form.title.data = post.topic.title
         form.revision.data = str(post.revision)
     preview = _preview(form) if request.method == "POST" else None
+    removing = _ids(request.form.getlist("remove_file")) if request.method == "POST" else set()
     if request.method == "POST" and preview is None and form.validate_on_submit():
-        try:
-            base = _form_number(form.revision.data)
+
+        def write() -> Post:
             domain.edit_post(
                 db.session,
                 current_user,
                 post,
                 body=form.body.data or "",
                 title=form.title.data if post.is_first else None,
-                base_revision=base,
+                base_revision=_form_number(form.revision.data),
             )
-        except ForumError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-            post = _post_or_404(post_id)
-        else:
-            db.session.commit()
+            # Files ticked for removal go first, making room for the new ones.
+            for attachment in files.post_files(db.session, [post]).get(post.id, []):
+                if attachment.id in removing:
+                    files.delete_file(db.session, current_user, attachment)
+            return post
+
+        if _write_with_files(form, write) is not None:
             return redirect(post_url(post) + f"#p{post.number}")
+        post = _post_or_404(post_id)
     domain.ensure_html([post])
-    return render_template("topics/edit.html", form=form, post=post, preview=preview)
+    current = files.post_files(db.session, [post]).get(post.id, [])
+    return render_template(
+        "topics/edit.html",
+        form=form,
+        post=post,
+        preview=preview,
+        attach=_attach_field() if permissions.can(current_user, permissions.UPLOAD, post) else None,
+        attached=current,
+        removable={
+            a.id for a in current if permissions.can(current_user, permissions.DELETE_FILE, a)
+        },
+        removing=removing,
+    )
+
+
+def _ids(raw: list[str]) -> set[int]:
+    """The ids a form's checkboxes carry (anything else is left out)."""
+    found = set()
+    for value in raw:
+        try:
+            found.add(post_number(value))
+        except ValueError:
+            continue
+    return found
 
 
 def _form_number(raw: str | None) -> int | None:

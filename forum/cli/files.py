@@ -19,7 +19,10 @@ files_group = AppGroup("files", help="Uploaded files: purge deleted ones, sweep 
     type=click.IntRange(0),
     default=30,
     show_default=True,
-    help="Purge files deleted more than this many days ago (until then they can be restored).",
+    help=(
+        "Purge files deleted more than this many days ago, and the files of posts, topics and "
+        "meetings deleted that long ago (until then they can be restored)."
+    ),
 )
 @with_appcontext
 @database_needed
