@@ -5,7 +5,7 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench bench-search bench-pages bench-notify clean
+.PHONY: run test test-whoosh3 lint format install install-test translations extract-messages bench bench-search bench-pages bench-notify bench-files clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python bench/generate.py
 	$(MAKE) bench-pages
 	$(MAKE) bench-notify
+	$(MAKE) bench-files
 
 ## Search over 100,000 generated posts: rebuild rate, index size, p50/p95 (engine and HTTP).
 bench-search: install
@@ -88,6 +89,11 @@ bench-pages: install
 ## not grow with followers), fan-out notifications/s, weekly digest run time.
 bench-notify: install
 	$(BIN)/python bench/notify.py
+
+## Files: extraction pages/s and slides/s, upload-to-searchable, and search p95 over 100,000
+## posts plus 2,000 files (target p95 < 100 ms).
+bench-files: install
+	$(BIN)/python bench/files.py
 
 ## Build the sdist and wheel, install the wheel into a clean venv, upgrade a new database, serve.
 .PHONY: wheel-check

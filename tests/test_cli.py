@@ -16,11 +16,14 @@ from forum import create_app
 from forum.extensions import db
 from forum.mail import MAX_ATTEMPTS, queue_mail
 from forum.models import (
+    Attachment,
     MailMessage,
+    Meeting,
     Municipality,
     Post,
     Region,
     Role,
+    TextStatus,
     Theme,
     Topic,
     TopicKind,
@@ -156,6 +159,23 @@ def test_demo_loads_the_network(runner, app):
     themes = set(db.session.scalars(select(Theme.slug).join(Topic, Topic.theme_id == Theme.id)))
     assert themes == set(DOMAIN_THEMES)
     assert set(db.session.scalars(select(Topic.kind))) == set(TopicKind.ALL)
+    # The material threads' "slides og referat som bilag på mødesiden" are there, read and
+    # searchable: real uploads, made from the threads' own text.
+    from forum.demo.meetings import HELD as HELD_MEETINGS
+
+    held = db.session.scalars(
+        select(Meeting).where(Meeting.title.in_([m.title for m in HELD_MEETINGS]))
+    ).all()
+    assert len(held) >= 5
+    for meeting in held:
+        names = sorted(
+            a.filename.rsplit(".", 1)[1]
+            for a in db.session.scalars(
+                select(Attachment).where(Attachment.meeting_id == meeting.id)
+            )
+        )
+        assert names == ["pdf", "pptx"], meeting.title
+    assert set(db.session.scalars(select(Attachment.text_status))) == {TextStatus.OK}
 
     pinned = db.session.execute(
         select(Region.slug, func.count(Topic.id))
@@ -171,7 +191,6 @@ def test_demo_loads_the_network(runner, app):
     # Last autumn's meetings own the material threads that speak of "mødesiden"; the next
     # round is ahead of today, whenever the demo is loaded.
     from forum.demo.meetings import HELD
-    from forum.models import Meeting
     from forum.timeutil import utcnow
 
     meetings = db.session.scalars(select(Meeting)).all()

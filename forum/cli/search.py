@@ -59,7 +59,8 @@ def _rebuild(index) -> None:  # type: ignore[no-untyped-def]
         result = index.rebuild(db.session, progress=bar.update)
     rate = result.posts / result.seconds if result.seconds else 0.0
     click.echo(
-        f"Indexed {result.posts} posts in {result.seconds:.1f} s ({rate:.0f} posts/s); "
+        f"Indexed {result.posts} posts and {result.files} files in {result.seconds:.1f} s "
+        f"({rate:.0f} posts/s); "
         f"index {result.size_bytes / 1e6:.1f} MB in {index.directory}."
     )
 
@@ -88,8 +89,9 @@ def query_command(text: str, as_json: bool, limit: int) -> None:
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for hit in results.hits:
+        where = f"post {hit.post.id}" if hit.file is None else f"file {hit.file.attachment.id}"
         click.echo(
-            f"\n{hit.score:6.2f}  {hit.topic.title}  (topic {hit.topic.id}, post {hit.post.id}"
+            f"\n{hit.score:6.2f}  {_plain(hit.title)}  (topic {hit.topic.id}, {where}"
             f"{f', +{hit.other_matches} more' if hit.other_matches else ''})"
         )
         click.echo(f"        {_plain(hit.snippet)}")

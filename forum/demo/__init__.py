@@ -85,8 +85,9 @@ def create_accounts(session: Session) -> list[User]:
 
 
 def load_demo(session: Session) -> ImportReport:
-    """Create the demo accounts, import every demo topic and plan the demo's meetings; the
-    caller commits."""
+    """Create the demo accounts, import every demo topic, plan the demo's meetings and put
+    the held ones' slides and minutes on them; the caller commits."""
+    from forum.demo.materials import add_materials
     from forum.demo.meetings import plan_meetings
 
     accounts = create_accounts(session)
@@ -101,4 +102,5 @@ def load_demo(session: Session) -> ImportReport:
     if not total.errors:
         facilitator = next(user for user in accounts if user.role == Role.FACILITATOR)
         plan_meetings(session, facilitator)
+        add_materials(session, facilitator)
     return total

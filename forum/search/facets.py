@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from forum.search.language import ParsedQuery, Places
 from forum.search.results import Facet, FacetValue
 from forum.search.scan import Match
-from forum.search.schema import FACETS
+from forum.search.schema import FACETS, FILE
 
 
 def facets(match: Match, parsed: ParsedQuery, places: Places) -> list[Facet]:
@@ -19,7 +19,10 @@ def facets(match: Match, parsed: ParsedQuery, places: Places) -> list[Facet]:
     labels = {
         "region": (_("Region"), places.regions),
         "theme": (_("Tema"), places.themes),
-        "kind": (_("Type"), {kind: str(label) for kind, label in KIND_LABELS.items()}),
+        "kind": (
+            _("Type"),
+            {**{kind: str(label) for kind, label in KIND_LABELS.items()}, FILE: _("Bilag")},
+        ),
         "municipality": (_("Kommune"), places.municipalities),
         "year": (_("År"), {}),
         "answered": (_("Løst"), {"ja": _("Løst"), "nej": _("Ikke løst")}),

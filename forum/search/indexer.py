@@ -35,6 +35,7 @@ from whoosh.writing import CLEAR
 from forum import permissions
 from forum.markup import text_of_html
 from forum.models import (
+    Attachment,
     Municipality,
     Post,
     Region,
@@ -45,7 +46,7 @@ from forum.models import (
     TopicKind,
     User,
 )
-from forum.search import analysis
+from forum.search import analysis, filedocs
 from forum.search.engine.scoring import BM25F
 from forum.search.schema import META_ID, POST, SCHEMA_VERSION, make_schema
 from forum.timeutil import utcnow
@@ -55,6 +56,8 @@ log = logging.getLogger(__name__)
 INDEX_NAME = "forum"
 VOCABULARY_FILE = "vocabulary.txt"
 BATCH = 500  # outbox rows (and posts) per commit
+# Files read at a time: their text is bounded per file (forum.extract's max_chars), not small.
+FILE_BATCH = 20
 # An id missing from the outbox may belong to a transaction that has not committed yet
 # (PostgreSQL hands out ids before commit). The cursor waits this long for it, then moves on
 # (it was rolled back).
@@ -82,6 +85,8 @@ class SyncResult:
     cursor: int
     failed: dict[int, str] = field(default_factory=dict)  # post id -> error, set aside
     done: set[int] = field(default_factory=set)  # posts indexed or removed
+    failed_files: dict[int, str] = field(default_factory=dict)  # attachment id -> error
+    done_files: set[int] = field(default_factory=set)  # files indexed or removed
     applied: set[int] = field(default_factory=set)  # outbox row ids read and applied
     ahead: frozenset[int] = frozenset()  # ids applied past the cursor (it waits at a gap)
 
@@ -89,6 +94,7 @@ class SyncResult:
 @dataclass
 class RebuildResult:
     posts: int
+    files: int  # files with pages in the index
     seconds: float
     size_bytes: int
     cursor: int
@@ -279,6 +285,7 @@ class SearchIndex:
             total.indexed += result.indexed
             total.removed += result.removed
             total.failed.update(result.failed)
+            total.failed_files.update(result.failed_files)
             total.applied.update(result.applied)
             _record_failures(session, result)
             if result.cursor == cursor and result.ahead == ahead:
@@ -296,6 +303,12 @@ class SearchIndex:
         result = SyncResult(rows=0, indexed=0, removed=0, cursor=cursor)
         applied: set[int] = set(ahead)  # past the cursor: already in the index
         last, at_gap, now = cursor, False, utcnow()
+        # What the rows touch, gathered over every batch and written once at the end: the
+        # writer commits once, and Whoosh cannot delete what this writer added itself, so an
+        # object written in two batches would have two documents (and a deletion between
+        # them would leave the first).
+        post_ids: set[int] = set()
+        files: set[int] = set()
         while True:
             rows = session.execute(
                 select(SearchOutboxEntry)
@@ -309,9 +322,9 @@ class SearchIndex:
             fresh = [row for row in rows if row.id not in ahead]
             result.rows += len(fresh)
             result.applied.update(row.id for row in fresh)
-            indexed, removed = self._reindex(session, writer, _post_ids(session, fresh), result)
-            result.indexed += indexed
-            result.removed += removed
+            touched = _post_ids(session, fresh)
+            post_ids |= touched
+            files |= filedocs.touched(session, fresh, touched)
             if not at_gap:
                 result.cursor = _safe_cursor(result.cursor, rows, now)
                 # Waiting for a gap to fill: the rows after it are applied all the same.
@@ -320,6 +333,10 @@ class SearchIndex:
             last = rows[-1].id
             if len(rows) < BATCH:
                 break
+        for reindex, ids in ((self._reindex, post_ids), (self._reindex_files, files)):
+            indexed, removed = reindex(session, writer, ids, result)
+            result.indexed += indexed
+            result.removed += removed
         result.ahead = frozenset(sorted(i for i in applied if i > result.cursor)[:AHEAD_LIMIT])
         writer.update_document(
             doc_id=META_ID,
@@ -329,7 +346,27 @@ class SearchIndex:
             version=SCHEMA_VERSION,
         )
         writer.commit()
+        self._drop_files(result.failed_files)
         return result
+
+    def _drop_files(self, ids: Iterable[int]) -> None:
+        """Remove every page of these files: one that failed partway has its first pages in
+        the segment just committed, which the writer that added them could not delete."""
+        ids = sorted(ids)
+        if not ids:
+            return
+        try:
+            writer = self.open().writer(timeout=10.0)
+        except LockError:  # recorded as failed: the next change to the file tries again
+            log.warning("Could not remove the pages of failed files %s: index locked", ids)
+            return
+        try:
+            for attachment_id in ids:
+                writer.delete_by_term("file", str(attachment_id))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
 
     def _reindex(
         self, session: Session, writer: Any, post_ids: set[int], result: SyncResult
@@ -363,6 +400,68 @@ class SearchIndex:
                 writer.delete_by_term("doc_id", str(missing))
                 removed += 1
         return indexed, removed
+
+    def _reindex_files(
+        self, session: Session, writer: Any, ids: set[int], result: SyncResult
+    ) -> tuple[int, int]:
+        """Replace the documents of these files' pages (none for a file no longer visible)."""
+        indexed = removed = 0
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), FILE_BATCH):
+            chunk = ordered[start : start + FILE_BATCH]
+            rows = session.execute(filedocs.rows_query().where(Attachment.id.in_(chunk))).all()
+            live = [row for row in rows if filedocs.is_live(row)]
+            pages = filedocs.parts(session, (row.id for row in live))
+            self._learn(text for found in pages.values() for _, text in found)
+            with analysis.using(self.vocabulary()):
+                for attachment_id in chunk:
+                    writer.delete_by_term("file", str(attachment_id))
+                for row in live:
+                    with _set_aside(result, row.id, files=True):
+                        for doc in filedocs.documents(row, pages.get(row.id, [])):
+                            writer.add_document(**doc)
+                            indexed += 1
+            removed += len(chunk) - len(live)
+            result.done_files.update(i for i in chunk if i not in result.failed_files)
+        return indexed, removed
+
+    def _live_file_pages(self, session: Session) -> Iterator[list[tuple[int, str]]]:
+        """The pages of every file the index holds, a file at a time (the vocabulary's)."""
+        last = 0
+        while True:
+            rows = session.execute(
+                filedocs.rows_query()
+                .where(Attachment.id > last)
+                .order_by(Attachment.id)
+                .limit(FILE_BATCH)
+            ).all()
+            pages = filedocs.parts(session, (row.id for row in rows if filedocs.is_live(row)))
+            yield from pages.values()
+            if len(rows) < FILE_BATCH:
+                return
+            last = rows[-1].id
+
+    def _add_all_files(self, session: Session, writer: Any, failures: SyncResult) -> int:
+        """Every visible file's pages (a rebuild); returns the number of files."""
+        count, last = 0, 0
+        while True:
+            rows = session.execute(
+                filedocs.rows_query()
+                .where(Attachment.id > last)
+                .order_by(Attachment.id)
+                .limit(FILE_BATCH)
+            ).all()
+            live = [row for row in rows if filedocs.is_live(row)]
+            pages = filedocs.parts(session, (row.id for row in live))
+            for row in live:
+                with _set_aside(failures, row.id, files=True):
+                    docs = filedocs.documents(row, pages.get(row.id, []))
+                    for doc in docs:
+                        writer.add_document(**doc)
+                    count += bool(docs)
+            if len(rows) < FILE_BATCH:
+                return count
+            last = rows[-1].id
 
     def rebuild(
         self, session: Session, *, progress: Callable[[int], None] | None = None
@@ -399,6 +498,7 @@ class SearchIndex:
                         progress(1000)
                 if progress is not None:
                     progress(count % 1000)
+                files = self._add_all_files(session, writer, failures)
             writer.add_document(
                 doc_id=META_ID, doctype=META_ID, cursor=cursor, version=SCHEMA_VERSION
             )
@@ -409,10 +509,12 @@ class SearchIndex:
         finally:
             session.rollback()
         self.close()
+        self._drop_files(failures.failed_files)
         _record_failures(session, failures, everything=True)
         self.sync(session, wait=30.0)
         return RebuildResult(
             posts=count,
+            files=files,
             seconds=time.perf_counter() - started,
             size_bytes=self.size_bytes(),
             cursor=self.cursor(),
@@ -424,6 +526,9 @@ class SearchIndex:
         statement = select(Post.id, Topic.title, Post.body).join(Topic, Post.topic_id == Topic.id)
         for _, title, body in _stream(session, statement.where(_live())):
             found.update(analysis.words(title), analysis.words(body))
+        for pages in self._live_file_pages(session):
+            for _, text in pages:
+                found.update(analysis.words(text))
         vocabulary = analysis.Vocabulary(found)
         path = self.directory / VOCABULARY_FILE
         temporary = path.with_suffix(".new")
@@ -435,41 +540,51 @@ class SearchIndex:
 
 
 @contextlib.contextmanager
-def _set_aside(result: SyncResult, post_id: int) -> Iterator[None]:
-    """One post that cannot be indexed is logged and left out; the batch goes on."""
+def _set_aside(result: SyncResult, object_id: int, *, files: bool = False) -> Iterator[None]:
+    """One post (or file) that cannot be indexed is logged and left out; the batch goes on."""
     try:
         yield
     except Exception as error:  # any bug or bad input in one post: never block the others
-        log.exception("Indexing post %s failed; it is set aside", post_id)
-        result.failed[post_id] = f"{type(error).__name__}: {error}"[:1000]
+        what = "file" if files else "post"
+        log.exception("Indexing %s %s failed; it is set aside", what, object_id)
+        failed, done = (
+            (result.failed_files, result.done_files) if files else (result.failed, result.done)
+        )
+        failed[object_id] = f"{type(error).__name__}: {error}"[:1000]
         # Its old document, if any, must not stay searchable with outdated content.
-        result.done.discard(post_id)
+        done.discard(object_id)
 
 
 def _record_failures(session: Session, result: SyncResult, *, everything: bool = False) -> None:
     """Store the posts set aside (``flask search status`` counts them); forget those that
     indexed now (all earlier ones after a rebuild, ``everything``). Its own short transaction,
     after the index has committed."""
-    if not (result.failed or result.done or everything):
+    kinds = (
+        ("post", result.failed, result.done),
+        ("attachment", result.failed_files, result.done_files),
+    )
+    if not (everything or any(failed or done for _, failed, done in kinds)):
         return
     if everything:
         session.execute(delete(SearchFailure))
-    elif result.done:
-        session.execute(
-            delete(SearchFailure).where(
-                SearchFailure.kind == "post", SearchFailure.object_id.in_(result.done)
+    for kind, failed, done in kinds:
+        if done and not everything:
+            session.execute(
+                delete(SearchFailure).where(
+                    SearchFailure.kind == kind, SearchFailure.object_id.in_(done)
+                )
             )
-        )
-    for post_id, error in result.failed.items():
-        known = session.scalar(
-            select(SearchFailure).where(
-                SearchFailure.kind == "post", SearchFailure.object_id == post_id
+        for object_id, error in failed.items():
+            known = session.scalar(
+                select(SearchFailure).where(
+                    SearchFailure.kind == kind, SearchFailure.object_id == object_id
+                )
             )
-        )
-        if known is None:
-            session.add(SearchFailure(kind="post", object_id=post_id, error=error))
-        else:
-            known.error, known.attempts, known.failed_at = error, known.attempts + 1, utcnow()
+            if known is None:
+                session.add(SearchFailure(kind=kind, object_id=object_id, error=error))
+            else:
+                known.error, known.attempts = error, known.attempts + 1
+                known.failed_at = utcnow()
     session.commit()
 
 

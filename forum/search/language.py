@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from forum.models import Municipality, Region, Theme, TopicKind
 from forum.search import analysis
+from forum.search.schema import FILE
 
 MAX_QUERY_CHARS = 500
 
@@ -55,6 +56,11 @@ _KIND_WORDS = {
     "erfaring": TopicKind.EXPERIENCE,
     "material": TopicKind.MATERIAL,
     "materiale": TopicKind.MATERIAL,
+    "bilag": FILE,
+    "fil": FILE,
+    "filer": FILE,
+    "file": FILE,
+    "attachment": FILE,
 }
 _YES = {"ja": "ja", "yes": "ja", "nej": "nej", "no": "nej"}
 
@@ -193,8 +199,8 @@ def _add_filter(
         if kind is None:
             parsed.notices.append(
                 _(
-                    "Kender ikke typen »%(value)s«: brug sparring, erfaring, drøftelse "
-                    "eller materiale.",
+                    "Kender ikke typen »%(value)s«: brug sparring, erfaring, drøftelse, "
+                    "materiale eller bilag.",
                     value=value,
                 )
             )

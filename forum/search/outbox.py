@@ -1,4 +1,5 @@
-"""Changes to posts, topics and writers append rows to ``search_outbox`` in their transaction.
+"""Changes to posts, topics, writers, files and meetings append rows to ``search_outbox`` in
+their transaction.
 
 A session event (``after_flush``) sees every ORM change, so no view or command has to
 remember search: a reply, an edit, a soft delete, a move or a renamed member each leave a row,
@@ -14,7 +15,7 @@ from flask import g, has_request_context
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from forum.models import Post, SearchOutboxEntry, Topic, User
+from forum.models import Attachment, Meeting, MeetingTheme, Post, SearchOutboxEntry, Topic, User
 from forum.timeutil import utcnow
 
 # The attributes whose change alters what the index holds for the object.
@@ -22,8 +23,11 @@ _WATCHED = {
     Post: ("body", "deleted_at", "topic_id", "author_id"),
     Topic: ("title", "kind", "region_id", "theme_id", "deleted_at", "answer_post_id"),
     User: ("username", "display_name", "municipality_id"),
+    # A file's pages carry its name, its parent's place and visibility (a meeting's region).
+    Attachment: ("filename", "deleted_at", "post_id", "meeting_id", "text_status"),
+    Meeting: ("region_id", "deleted_at", "topic_id"),
 }
-_KINDS = {Post: "post", Topic: "topic", User: "user"}
+_KINDS = {Post: "post", Topic: "topic", User: "user", Attachment: "attachment", Meeting: "meeting"}
 
 
 def _changed(obj: Any) -> bool:
@@ -34,14 +38,18 @@ def _changed(obj: Any) -> bool:
 def _record_changes(session: Session, flush_context: Any) -> None:
     rows: dict[tuple[str, int], str] = {}
     for obj in session.new:
-        if type(obj) in (Post, Topic):
+        if type(obj) in (Post, Topic, Attachment):
             rows[(_KINDS[type(obj)], obj.id)] = "insert"
+        elif type(obj) is MeetingTheme:  # a file's theme is its meeting's first
+            rows.setdefault(("meeting", obj.meeting_id), "update")
     for obj in session.dirty:
         if type(obj) in _WATCHED and _changed(obj):
             rows.setdefault((_KINDS[type(obj)], obj.id), "update")
     for obj in session.deleted:
         if type(obj) in _KINDS:
             rows[(_KINDS[type(obj)], obj.id)] = "delete"
+        elif type(obj) is MeetingTheme:
+            rows.setdefault(("meeting", obj.meeting_id), "update")
     if not rows:
         return
     now = utcnow()

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from whoosh import query as wq
 
 from forum import permissions
-from forum.models import Post, SearchOutboxEntry, Topic
+from forum.models import Attachment, Meeting, Post, SearchOutboxEntry, Topic
+from forum.search import filedocs
 
 # Up to this many changed posts and topics are all left out (an edited post waits for its new
 # text). Past it, only those no longer visible are: a large backlog (a bulk move, a rebuild
@@ -20,24 +21,36 @@ MASK_LIMIT = 5000
 def pending_mask(
     session: Session, cursor: int, ahead: frozenset[int] = frozenset()
 ) -> wq.Query | None:
-    """What to leave out of a search of an index at ``cursor``: posts and topics changed since,
-    so that a post deleted a moment ago never shows, whatever else is pending. ``ahead``: ids
+    """What to leave out of a search of an index at ``cursor``: posts, topics and files changed
+    since, so that a post deleted a moment ago never shows, whatever else is pending. ``ahead``: ids
     past the cursor the index has applied already (the cursor waits at a gap): not pending."""
     pending = select(SearchOutboxEntry.kind, SearchOutboxEntry.object_id).where(
-        *_pending(cursor, ahead), SearchOutboxEntry.kind.in_(("post", "topic"))
+        *_pending(cursor, ahead), SearchOutboxEntry.kind.in_(_MASKED)
     )
     rows = set(
         session.execute(pending.distinct().order_by(SearchOutboxEntry.kind).limit(MASK_LIMIT + 1))
     )
     if len(rows) > MASK_LIMIT:
         rows = _no_longer_visible(session, cursor, ahead)
-    terms = [
-        wq.Term("doc_id" if kind == "post" else "topic", str(object_id))
-        for kind, object_id in sorted(rows)
-    ]
+    terms = [term for kind, object_id in sorted(rows) for term in _terms(kind, str(object_id))]
     if not terms:
         return None
     return wq.Or(terms)
+
+
+_MASKED = ("post", "topic", "attachment", "meeting")
+
+
+def _terms(kind: str, object_id: str) -> list[wq.Query]:
+    """The documents a pending change may alter: a post's and the pages of its files, a
+    topic's posts and files, a file's pages, a meeting's files."""
+    if kind == "post":
+        return [wq.Term("doc_id", object_id), wq.Term("parent", f"p{object_id}")]
+    if kind == "topic":
+        return [wq.Term("topic", object_id), wq.Term("in_topic", object_id)]
+    if kind == "meeting":
+        return [wq.Term("parent", f"m{object_id}")]
+    return [wq.Term("file", object_id)]
 
 
 def _pending(cursor: int, ahead: frozenset[int]) -> list[Any]:
@@ -50,7 +63,8 @@ def _pending(cursor: int, ahead: frozenset[int]) -> list[Any]:
 def _no_longer_visible(
     session: Session, cursor: int, ahead: frozenset[int]
 ) -> set[tuple[str, int]]:
-    """The pending posts and topics that the index must not show any more (deleted, gone)."""
+    """The pending posts, topics, files and meetings that the index must not show any more
+    (deleted, gone)."""
     changed = select(SearchOutboxEntry.object_id).where(*_pending(cursor, ahead))
     posts = changed.where(SearchOutboxEntry.kind == "post")
     topics = changed.where(SearchOutboxEntry.kind == "topic")
@@ -62,6 +76,22 @@ def _no_longer_visible(
     visible_topics = select(Topic.id).where(Topic.id.in_(topics), Topic.deleted_at.is_(None))
     hidden_posts = posts.where(SearchOutboxEntry.object_id.not_in(visible_posts)).distinct()
     hidden_topics = topics.where(SearchOutboxEntry.object_id.not_in(visible_topics)).distinct()
-    return {("post", i) for i in session.scalars(hidden_posts)} | {
-        ("topic", i) for i in session.scalars(hidden_topics)
-    }
+    files = changed.where(SearchOutboxEntry.kind == "attachment").distinct()
+    meetings = changed.where(SearchOutboxEntry.kind == "meeting")
+    live_meetings = select(Meeting.id).where(Meeting.id.in_(meetings), Meeting.deleted_at.is_(None))
+    hidden_meetings = meetings.where(SearchOutboxEntry.object_id.not_in(live_meetings)).distinct()
+    # A file's visibility has several parts (filedocs.is_live): read the rows, decide here.
+    file_ids = set(session.scalars(files))
+    hidden_files = set(file_ids)
+    ordered = sorted(file_ids)
+    for start in range(0, len(ordered), 5000):
+        rows = session.execute(
+            filedocs.rows_query().where(Attachment.id.in_(ordered[start : start + 5000]))
+        )
+        hidden_files -= {row.id for row in rows if filedocs.is_live(row)}
+    return (
+        {("post", i) for i in session.scalars(hidden_posts)}
+        | {("topic", i) for i in session.scalars(hidden_topics)}
+        | {("attachment", i) for i in hidden_files}
+        | {("meeting", i) for i in session.scalars(hidden_meetings)}
+    )

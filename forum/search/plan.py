@@ -15,7 +15,7 @@ from whoosh.util.times import datetime_to_long
 from forum.search import analysis
 from forum.search.engine import scoring
 from forum.search.language import ParsedQuery
-from forum.search.schema import POST
+from forum.search.schema import FILE, POST
 
 TEXT_FIELDS = ("title", "body")
 
@@ -125,7 +125,7 @@ def build(parsed: ParsedQuery, *, any_word: bool = False) -> Ask | None:
     if not positive:
         if not (parsed.excluded or parsed.excluded_filters):
             return None
-        positive.append(wq.Term("doctype", POST))
+        positive.append(wq.Or([wq.Term("doctype", POST), wq.Term("doctype", FILE)]))
     ask = Ask(positive[0] if len(positive) == 1 else wq.And(positive), keep=keep, created=created)
     for name, values in parsed.excluded_filters.items():
         ask.leave_out.append(_any_term(name, list(dict.fromkeys(values))))

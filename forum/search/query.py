@@ -13,13 +13,16 @@ import math
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from forum import permissions
+from forum.extract import Part, part_label
 from forum.markup import text_of_html
-from forum.models import Post, Topic, User
-from forum.search import analysis
+from forum.models import Attachment, AttachmentPart, Meeting, Post, Topic, User
+from forum.search import analysis, filedocs
 from forum.search.facets import facets
 from forum.search.indexer import SearchIndex
 from forum.search.language import ParsedQuery, Places, parse, refine
@@ -32,12 +35,13 @@ from forum.search.results import (
     SORTS,
     Facet,
     FacetValue,
+    FileHit,
     Hit,
     Results,
     results_json,
 )
 from forum.search.scan import matching_posts, scan
-from forum.search.snippets import highlight_title, snippet
+from forum.search.snippets import MAX_HIGHLIGHT_CHARS, highlight_title, snippet
 from forum.search.suggest import suggest
 
 __all__ = [
@@ -45,6 +49,7 @@ __all__ = [
     "PER_PAGE",
     "Facet",
     "FacetValue",
+    "FileHit",
     "Hit",
     "Places",
     "Results",
@@ -141,35 +146,114 @@ def _load_hits(
     page_hits: list[tuple[str, int, float]],
     topic_counts: Counter[str],
 ) -> list[Hit]:
-    post_ids = {int(searcher.stored_fields(doc)["doc_id"]): topic for topic, doc, _ in page_hits}
-    posts = {
+    found = [
+        (topic, searcher.stored_fields(doc)["doc_id"], score) for topic, doc, score in page_hits
+    ]
+    files = {doc_id: filedocs.parse_doc_id(doc_id) for _, doc_id, _ in found}
+    posts = _posts(session, [int(d) for d, part in files.items() if part is None])
+    attachments, parts = _files(session, [part for part in files.values() if part is not None])
+    terms = parsed.highlight_terms()
+    hits = []
+    with analysis.using(index.vocabulary()):
+        for topic, doc_id, score in found:
+            part = files[doc_id]
+            if part is None:
+                post = posts.get(int(doc_id))
+                # The index only holds what every member may see; this is the second lock.
+                if post is None or not permissions.can(user, permissions.VIEW, post):
+                    continue
+                hits.append(
+                    Hit(
+                        topic=post.topic,
+                        post=post,
+                        score=score,
+                        other_matches=topic_counts[topic] - 1,
+                        title=highlight_title(post.topic.title, terms),
+                        snippet=snippet(text_of_html(post.html), terms),
+                    )
+                )
+                continue
+            attachment, page = attachments.get(part[0]), parts.get(part)
+            if attachment is None or page is None:
+                continue
+            if not permissions.can(user, permissions.VIEW, attachment):
+                continue
+            hits.append(_file_hit(attachment, page, score, topic_counts[topic] - 1, terms))
+    return hits
+
+
+def _posts(session: Session, ids: list[int]) -> dict[int, Post]:
+    if not ids:
+        return {}
+    return {
         post.id: post
         for post in session.scalars(
             select(Post)
-            .where(Post.id.in_(post_ids))
+            .where(Post.id.in_(ids))
             .options(
                 joinedload(Post.topic).options(joinedload(Topic.region), joinedload(Topic.theme)),
                 joinedload(Post.author).joinedload(User.municipality),
             )
         ).unique()
     }
-    terms = parsed.highlight_terms()
-    hits = []
-    with analysis.using(index.vocabulary()):
-        for topic, doc, score in page_hits:
-            post_id = int(searcher.stored_fields(doc)["doc_id"])
-            post = posts.get(post_id)
-            # The index only holds what every member may see; this is the second lock.
-            if post is None or not permissions.can(user, permissions.VIEW, post):
-                continue
-            hits.append(
-                Hit(
-                    topic=post.topic,
-                    post=post,
-                    score=score,
-                    other_matches=topic_counts[topic] - 1,
-                    title=highlight_title(post.topic.title, terms),
-                    snippet=snippet(text_of_html(post.html), terms),
+
+
+def _files(
+    session: Session, wanted: list[tuple[int, int]]
+) -> tuple[dict[int, Attachment], dict[tuple[int, int], Any]]:
+    """The files of a page of hits and the pages shown: two statements, whatever the count."""
+    if not wanted:
+        return {}, {}
+    topic = (joinedload(Topic.region), joinedload(Topic.theme))
+    attachments = {
+        attachment.id: attachment
+        for attachment in session.scalars(
+            select(Attachment)
+            .where(Attachment.id.in_({attachment_id for attachment_id, _ in wanted}))
+            .options(
+                joinedload(Attachment.meeting).joinedload(Meeting.topic).options(*topic),
+                joinedload(Attachment.post).joinedload(Post.topic).options(*topic),
+                joinedload(Attachment.uploader).joinedload(User.municipality),
+            )
+        ).unique()
+    }
+    parts = {
+        (part.attachment_id, part.number): part
+        for part in session.execute(
+            # What a snippet can show of a page (a page may hold megabytes of text). Pairs as
+            # OR of primary-key look-ups: a row-value IN makes SQLite scan the table.
+            select(
+                AttachmentPart.attachment_id,
+                AttachmentPart.number,
+                AttachmentPart.unit,
+                func.substr(AttachmentPart.text, 1, MAX_HIGHLIGHT_CHARS).label("text"),
+            ).where(
+                or_(
+                    *(
+                        and_(AttachmentPart.attachment_id == a, AttachmentPart.number == n)
+                        for a, n in sorted(set(wanted))
+                    )
                 )
             )
-    return hits
+        )
+    }
+    return attachments, parts
+
+
+def _file_hit(attachment: Attachment, page: Any, score: float, others: int, terms: set[str]) -> Hit:
+    label = part_label(Part(number=page.number, unit=page.unit, text=""))
+    topic = attachment.meeting.topic if attachment.meeting is not None else attachment.post.topic
+    name = highlight_title(attachment.filename, terms)
+    if page.unit == "document":
+        title = Markup(_("Bilag: %(name)s")) % {"name": name}
+    else:
+        title = Markup(_("Bilag: %(name)s, %(where)s")) % {"name": name, "where": label}
+    return Hit(
+        topic=topic,
+        post=attachment.post,
+        score=score,
+        other_matches=others,
+        title=title,
+        snippet=snippet(page.text, terms),
+        file=FileHit(attachment=attachment, number=page.number, label=label),
+    )

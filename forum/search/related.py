@@ -112,7 +112,8 @@ def related_ids(searcher: Any, topic_id: int, text: str, topics: int, limit: int
             if score > best.get(topic, 0.0):
                 best[topic] = score
     best.pop(own, None)
-    best.pop("", None)
+    # Topics only: a file's pages are grouped under the file, not a topic id.
+    best = {topic: score for topic, score in best.items() if topic.isdigit()}
     # The best few by score; among them, ties go to the older topic (so the answer does not
     # depend on the order of the segments).
     top = heapq.nlargest(limit * 2, best.items(), key=itemgetter(1))

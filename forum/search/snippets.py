@@ -74,3 +74,9 @@ def highlight_title(title: str, terms: set[str]) -> Markup:
     """The title with its matching words marked (HTML)."""
     found = passages(title, terms, highlight.WholeFragmenter(), top=1)
     return highlighted(title, [(0, len(title), found[0][2] if found else [])])
+
+
+def whole_text_marks(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Where ``terms`` occur anywhere in ``text`` (a file's page shown whole), as spans."""
+    found = passages(text, terms, highlight.WholeFragmenter(), top=1)
+    return found[0][2] if found else []

@@ -1,5 +1,6 @@
-"""Meetings in a real browser: the facilitator plans one in Region Syddanmark; a member sees it
-on the region page, takes the .ics file, signs up; the facilitator sees the sign-up."""
+"""Meetings in a real browser: the facilitator plans one in Region Syddanmark and puts its
+materials on it; a member sees it on the region page, takes the .ics file, signs up, searches a
+phrase that is only on slide 3 and lands on that slide; the facilitator sees the sign-up."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import icalendar
 
 from forum.extensions import db
 from forum.models import Role
+from forum.search import search_index
 from forum.timeutil import utcnow
 from tests import factories
 from tests.e2e.conftest import login
@@ -35,6 +37,7 @@ def test_plan_see_calendar_and_sign_up(browser, live_server) -> None:  # type: i
         )
         db.session.commit()
         jonas_email, anne_email = jonas.email, anne.email
+        search_index(app).rebuild(db.session)  # as `make run` does; uploads sync it after
     day = (utcnow() + timedelta(days=40)).date()
 
     page = browser.new_page(accept_downloads=True)
@@ -66,11 +69,16 @@ def test_plan_see_calendar_and_sign_up(browser, live_server) -> None:  # type: i
         )
         page.click("button:has-text('Læg filen op')")
         page.wait_for_selector(f".file-name:has-text('{name}')")
+    # ... and pins them to the region's page.
+    page.click("button:has-text('Fastgør på regionens side')")
+    page.wait_for_selector("text=Materialerne er fastgjort på regionens side.")
     _logout(page)
 
     # 2. A member in Odense sees it on her region's page and opens it.
     login(page, base, anne_email, factories.PASSWORD)
     page.goto(f"{base}/region/syddanmark")
+    pinned = page.inner_text(".pinned-materials")
+    assert "referat-efteraar.pdf" in pinned and "oplaeg.pptx" in pinned
     page.click(".next-meetings a:has-text('Netværksmøde i Region Syddanmark')")
     page.wait_for_url(lambda url: url.startswith(meeting_url))
     assert "Messe C, Fredericia" in page.inner_text(".meeting-facts")
@@ -94,9 +102,23 @@ def test_plan_see_calendar_and_sign_up(browser, live_server) -> None:  # type: i
     page.wait_for_selector(".signup-status")
     assert "Du er tilmeldt." in page.inner_text("#tilmelding")
     assert "1 af 40 pladser er taget." in page.inner_text("#tilmelding")
+
+    # 5. She searches a word said only in slide 3's speaker notes and lands on that slide.
+    page.fill("header input[name=q]", "nøgletalskataloget")
+    page.press("header input[name=q]", "Enter")
+    hit = page.locator(".search-hit-file a.topic-title").first
+    assert hit.inner_text() == "Bilag: oplaeg.pptx, dias 3"
+    hit.click()
+    page.wait_for_selector(".file-text mark")
+    assert "/side/3" in page.url
+    assert page.inner_text(".file-text mark") == "nøgletalskatalog"
+    assert "Husk nøgletalskatalog til mødet" in page.inner_text(".file-text")
+    with page.expect_download() as download:
+        page.click("text=Hent filen")
+    assert download.value.suggested_filename == "oplaeg.pptx"
     _logout(page)
 
-    # 5. The facilitator sees her with her municipality.
+    # 6. The facilitator sees her with her municipality.
     login(page, base, jonas_email, factories.PASSWORD)
     page.goto(meeting_url)
     row = page.locator(".signup-list tbody tr").first

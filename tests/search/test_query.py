@@ -290,6 +290,8 @@ def test_cli_query_json(searcher, forum, runner):
     assert set(data["results"][0]) == {
         "topic_id",
         "post_id",
+        "file_id",  # a file's hit: which file, and its page
+        "page",
         "title_text",
         "title_html",
         "snippet_html",
