@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -52,6 +53,7 @@ from forum.search.schema import META_ID, POST, SCHEMA_VERSION, make_schema
 from forum.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 INDEX_NAME = "forum"
 VOCABULARY_FILE = "vocabulary.txt"
@@ -71,6 +73,7 @@ AHEAD_LIMIT = 1000
 # killed process, a rebuild's writer).
 AFTER_REQUEST_RETRY = 2.0
 RETRY_STEP = 0.05
+OPEN_RETRIES = 20  # opening the index, each RETRY_STEP apart (see _retrying)
 
 
 class IndexUnavailable(Exception):
@@ -114,7 +117,7 @@ class SearchIndex:
     # --- Opening -----------------------------------------------------------------------------
 
     def exists(self) -> bool:
-        return index.exists_in(str(self.directory), indexname=INDEX_NAME)
+        return _retrying(partial(index.exists_in, str(self.directory), indexname=INDEX_NAME))
 
     def open(self) -> index.FileIndex:
         """The index, if it exists and has this code's schema version."""
@@ -122,7 +125,7 @@ class SearchIndex:
             if self._ix is None:
                 if not self.exists():
                     raise IndexUnavailable("no search index")
-                ix = index.open_dir(str(self.directory), indexname=INDEX_NAME)
+                ix = _retrying(partial(index.open_dir, str(self.directory), indexname=INDEX_NAME))
                 with ix.searcher() as searcher:
                     meta = searcher.document(doc_id=META_ID) or {}
                 if meta.get("version") != SCHEMA_VERSION:
@@ -537,6 +540,21 @@ class SearchIndex:
         )
         os.replace(temporary, path)
         self._vocabulary = None
+
+
+def _retrying(open_it: Callable[[], T]) -> T:
+    """Open the index (or look whether there is one), retrying for a moment when the table
+    of contents Whoosh found is gone: a writer in another process committed and removed the
+    old one between Whoosh's listing of the directory and its reading the file. (Whoosh's
+    own reader retries the same way; its opening does not.)"""
+    for attempt in range(OPEN_RETRIES):
+        try:
+            return open_it()
+        except FileNotFoundError:
+            if attempt == OPEN_RETRIES - 1:
+                raise
+            time.sleep(RETRY_STEP)
+    raise AssertionError("unreachable")
 
 
 @contextlib.contextmanager

@@ -49,11 +49,14 @@ class Searcher:
 
 
 @pytest.fixture
-def searcher(app: Flask) -> Searcher:
-    """An empty, usable index (``searcher.rebuild()`` after adding content in bulk)."""
+def searcher(app: Flask) -> Iterator[Searcher]:
+    """An empty, usable index (``searcher.rebuild()`` after adding content in bulk). Its
+    searcher is closed afterwards, also when the test failed: an open one left to the garbage
+    collector warns (unclosed files) in whichever test happens to run next."""
     found = Searcher(app)
     found.rebuild()
-    return found
+    yield found
+    found.index.close()
 
 
 @dataclass

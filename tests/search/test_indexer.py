@@ -224,3 +224,26 @@ def test_cli_sync_builds_a_missing_index_then_applies_changes(app, runner, membe
     assert "1 posts indexed" in second.output
     rebuilt = runner.invoke(args=["search", "rebuild"])
     assert rebuilt.exit_code == 0 and "Indexed 2 posts" in rebuilt.output
+
+
+def test_opening_retries_when_another_process_replaced_the_table_of_contents(
+    searcher, app, monkeypatch
+):
+    """Whoosh lists the directory, then reads the newest TOC file; a commit elsewhere can
+    remove that file in between. Opening tries again (as Whoosh's own reader does)."""
+    from whoosh import index as whoosh_index
+
+    from forum.search import indexer
+
+    real, calls = whoosh_index.open_dir, []
+
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) < 3:
+            raise FileNotFoundError("_forum_27.toc")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(indexer.index, "open_dir", flaky)
+    fresh = indexer.SearchIndex(app.config["SEARCH_INDEX_DIR"])
+    assert fresh.is_usable() and len(calls) >= 3
+    fresh.close()
