@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from forum.errors import NotAllowed, NotFound
 from forum.extensions import db
@@ -58,6 +58,21 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         return error_page(exc.code or 500)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+        # Cut off before a byte of the form was read, so the text cannot be handed back here;
+        # the browser's Back keeps what was typed in the form (the script stops this earlier).
+        limit = int(current_app.config["UPLOAD_MAX_MB"])
+        message = str(
+            _l(
+                "Det, du sendte, fyldte mere end %(mb)d MB, så intet blev gemt. Gå tilbage med "
+                "browserens tilbage-knap – din tekst står normalt stadig i feltet – og vælg færre "
+                "eller mindre filer.",
+                mb=limit,
+            )
+        )
+        return error_page(413, message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]

@@ -449,3 +449,21 @@ def test_the_topic_pages_statements_do_not_grow_with_files(
     files_statements = [s for s in many if "FROM attachments" in s]
     assert len(files_statements) == 1, files_statements  # every post's files in one statement
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_a_request_past_the_size_limit_says_why_in_danish(app, client, auth, session, member):
+    """Past MAX_CONTENT_LENGTH nothing of the form is read: the page says what happened and
+    how to get the text back (the browser's Back), never a bare 413."""
+    topic = factories.topic(session, member)
+    session.commit()
+    auth.login(member)
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    response = client.post(
+        f"/t/{topic.id}/svar",
+        data={"body": "Min tekst", "file": (io.BytesIO(b"x" * 20_000), "stor.txt")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    page = response.get_data(True)
+    assert "intet blev gemt" in page and "tilbage-knap" in page and "25 MB" in page
+    assert "Traceback" not in page
