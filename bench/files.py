@@ -28,7 +28,6 @@ bench/results/files.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
@@ -48,12 +47,12 @@ from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import PASSWORD, RESULTS, Client, free_port, percentiles, serve
-from bench.generate import machine
+from bench._common import PASSWORD, Client, free_port, percentiles, serve
+from bench.generate import publish
 from bench.generator import generate
 from bench.generator.vocabulary import THEME_WORDS
 from bench.pages import _plan_meetings
-from bench.search import measure, queries, report
+from bench.search import engine_figures, http_figures, queries
 from forum import accounts, create_app, extract
 from forum.demo import documents
 from forum.extensions import db
@@ -69,7 +68,6 @@ from forum.models import (
     User,
 )
 from forum.search import search_index
-from forum.search.query import Places, search
 from forum.timeutil import utcnow
 
 # -- 1. extraction ----------------------------------------------------------------------------
@@ -342,18 +340,8 @@ def main() -> None:
         texts = queries(args.queries)
         with_files = [f"{text} type:bilag" for text in texts]
         warm_up = [text for text in queries(60, seed=99) if text not in texts]
-        places = Places.load(session)
-
-        def engine(text: str) -> int:
-            found = search(session, index, member, text, places=places)
-            session.rollback()
-            return found.total
-
-        engine_figures = {}
-        for name, asked in (("words", texts), ("words_type_bilag", with_files)):
-            seconds, totals = measure(engine, asked, warm_up)
-            engine_figures[name] = report(asked, seconds, totals)
-            print(f"engine {name}:", engine_figures[name], flush=True)
+        asked = {"words": texts, "words_type_bilag": with_files}
+        engine = engine_figures(session, index, member, asked, warm_up)
         db.engine.dispose()
 
     env = {
@@ -368,19 +356,7 @@ def main() -> None:
     try:
         client = Client(f"http://127.0.0.1:{port}")
         client.login(member_email, PASSWORD)
-
-        def over_http(text: str) -> int:
-            status, page = client.get("/search?" + urllib.parse.urlencode({"q": text}))
-            if status != 200 or 'id="search-q"' not in page:
-                raise SystemExit(f"bench: /search answered {status} for {text!r}")
-            found = re.search(r'data-total="(\d+)"', page)
-            return int(found.group(1)) if found else 0
-
-        http_figures = {}
-        for name, asked in (("words", texts), ("words_type_bilag", with_files)):
-            seconds, totals = measure(over_http, asked, warm_up)
-            http_figures[name] = report(asked, seconds, totals)
-            print(f"http {name}:", http_figures[name], flush=True)
+        http = http_figures(client, asked, warm_up)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -399,19 +375,14 @@ def main() -> None:
     result.update(
         {
             "queries": len(texts),
-            "engine": engine_figures,
-            "http": http_figures,
+            "engine": engine,
+            "http": http,
             "upload_to_searchable": uploaded,
             "http_server": "gunicorn, 1 sync worker, SQLite; one client asking in turn",
             "target_search_p95_ms": 100,
-            "machine": machine(),
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
     )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "files.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    publish(result, "files")
     if scratch is not None:
         scratch.cleanup()
 

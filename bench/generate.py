@@ -45,6 +45,21 @@ def machine() -> dict[str, object]:
     }
 
 
+def publish(result: dict[str, object], name: str) -> Path:
+    """Write ``result``, stamped with the machine and the time, to bench/results/<name>.json,
+    and print it."""
+    stamped = {
+        **result,
+        "machine": machine(),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{name}.json"
+    out.write_text(json.dumps(stamped, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(stamped, indent=2, ensure_ascii=False))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--topics", type=int, default=10_000)
@@ -77,13 +92,8 @@ def main() -> None:
         "members": result.users,
         "seconds": round(seconds, 1),
         "posts_per_second": round(posts / seconds),
-        "machine": machine(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"generate-{backend}.json"
-    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    publish(report, f"generate-{backend}")
 
 
 if __name__ == "__main__":

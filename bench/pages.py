@@ -21,7 +21,6 @@ Writes bench/results/pages.json; the budget is p95 < 25 ms per page.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -38,8 +37,8 @@ from sqlalchemy import delete, func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import PASSWORD, RESULTS, Client, free_port, percentiles, serve
-from bench.generate import machine
+from bench._common import PASSWORD, Client, free_port, percentiles, serve
+from bench.generate import publish
 from bench.generator import generate
 from forum import accounts, create_app, meetings, reading
 from forum.extensions import db
@@ -326,13 +325,8 @@ def main() -> None:
         "budget_p95_ms": BUDGET_P95_MS,
         "nodebb_ms": NODEBB_MS,
         "http_server": f"gunicorn, {args.workers} sync worker(s), SQLite; one client in turn",
-        "machine": machine(),
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "pages.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    publish(result, "pages")
     if scratch is not None:
         scratch.cleanup()
 

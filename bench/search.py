@@ -17,7 +17,6 @@ while tuning; the published figures come from a fresh run). Writes bench/results
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
@@ -37,8 +36,8 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import PASSWORD, RESULTS, Client, free_port, percentiles, serve
-from bench.generate import machine
+from bench._common import PASSWORD, Client, free_port, percentiles, serve
+from bench.generate import publish
 from bench.generator import generate
 from bench.generator.vocabulary import THEME_WORDS
 from forum import accounts, create_app
@@ -155,6 +154,45 @@ def report(texts: list[str], seconds: list[float], totals: list[int]) -> dict[st
     }
 
 
+def engine_figures(
+    session, index, member, asked: dict[str, list[str]], warm_up: list[str]
+) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Each named set of queries through the engine alone (as ``member``)."""
+    places = Places.load(session)
+
+    def engine(text: str) -> int:
+        found = search(session, index, member, text, places=places)
+        session.rollback()
+        return found.total
+
+    figures: dict[str, object] = {}
+    for name, texts in asked.items():
+        seconds, totals = measure(engine, texts, warm_up)
+        figures[name] = report(texts, seconds, totals)
+        print(f"engine {name}:", figures[name], flush=True)
+    return figures
+
+
+def http_figures(
+    client: Client, asked: dict[str, list[str]], warm_up: list[str]
+) -> dict[str, object]:
+    """Each named set of queries as /search pages, read to the end, by a logged-in client."""
+
+    def over_http(text: str) -> int:
+        status, page = client.get("/search?" + urllib.parse.urlencode({"q": text}))
+        if status != 200 or 'id="search-q"' not in page:
+            raise SystemExit(f"bench: /search answered {status} for {text!r}")
+        found = re.search(r'data-total="(\d+)"', page)
+        return int(found.group(1)) if found else 0
+
+    figures: dict[str, object] = {}
+    for name, texts in asked.items():
+        seconds, totals = measure(over_http, texts, warm_up)
+        figures[name] = report(texts, seconds, totals)
+        print(f"http {name}:", figures[name], flush=True)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--topics", type=int, default=10_000)
@@ -211,19 +249,8 @@ def main() -> None:
         rng = random.Random(11)
         filtered = [f"{text} region:{rng.choice(regions)}" for text in texts]
         warm_up = [text for text in queries(60, seed=99) if text not in texts]
-
-        places = Places.load(session)
-
-        def engine(text: str) -> int:
-            found = search(session, index, member, text, places=places)
-            session.rollback()
-            return found.total
-
-        engine_figures = {}
-        for name, asked in (("words", texts), ("words_and_region", filtered)):
-            seconds, totals = measure(engine, asked, warm_up)
-            engine_figures[name] = report(asked, seconds, totals)
-            print(f"engine {name}:", engine_figures[name], flush=True)
+        asked = {"words": texts, "words_and_region": filtered}
+        engine = engine_figures(session, index, member, asked, warm_up)
         db.engine.dispose()
 
     env = {
@@ -238,19 +265,7 @@ def main() -> None:
     try:
         client = Client(f"http://127.0.0.1:{port}")
         client.login(email, PASSWORD)
-
-        def over_http(text: str) -> int:
-            status, page = client.get("/search?" + urllib.parse.urlencode({"q": text}))
-            if status != 200 or 'id="search-q"' not in page:
-                raise SystemExit(f"bench: /search answered {status} for {text!r}")
-            found = re.search(r'data-total="(\d+)"', page)
-            return int(found.group(1)) if found else 0
-
-        http_figures = {}
-        for name, asked in (("words", texts), ("words_and_region", filtered)):
-            seconds, totals = measure(over_http, asked, warm_up)
-            http_figures[name] = report(asked, seconds, totals)
-            print(f"http {name}:", http_figures[name], flush=True)
+        http = http_figures(client, asked, warm_up)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -260,18 +275,13 @@ def main() -> None:
             "posts": posts,
             "queries": len(texts),
             "query_examples": texts[:12],
-            "engine": engine_figures,
-            "http": http_figures,
+            "engine": engine,
+            "http": http,
             "http_server": "gunicorn, 1 sync worker, SQLite; one client asking in turn",
             "target_p95_ms": 100,
-            "machine": machine(),
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
     )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "search.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    publish(result, "search")
     if scratch is not None:
         scratch.cleanup()
 

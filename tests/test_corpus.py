@@ -23,18 +23,15 @@ import hashlib
 import tempfile
 import time
 from collections import Counter
-from datetime import time as clock
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from forum import extract, files, places, uploads
-from forum import meetings as domain
+from forum import extract, files, uploads
 from forum.errors import Invalid
 from forum.models import Attachment, AttachmentPart, TextStatus
 from forum.storage import storage
-from forum.timeutil import utcnow
+from tests.blueprints.test_files import _meeting
 
 CORPUS = Path(__file__).with_name("corpus")
 NOT_SAMPLES = {"LICENSE", "NOTICE", "README.md"}
@@ -188,25 +185,6 @@ OUTCOMES = {
     "pillow/sugarshack_bad_mpo_header.jpg": "unreadable:image",
     "pillow/syntax_num_frames_zero.png": "refused:image",
 }
-
-
-def _meeting(session, facilitator):  # type: ignore[no-untyped-def]
-    meeting = domain.create_meeting(
-        session,
-        facilitator,
-        domain.MeetingInput(
-            title="Netværksmøde i Region Syddanmark",
-            kind="netvaerksmoede",
-            region=places.region_by_slug(session, "syddanmark"),
-            themes=[places.theme_by_slug(session, "netvaerksanbringelser")],
-            day=(utcnow() + timedelta(days=30)).date(),
-            starts=clock(9, 30),
-            ends=clock(15, 0),
-            place="Fredericia",
-        ),
-    )
-    session.commit()
-    return meeting
 
 
 def _key(path: Path) -> str:
