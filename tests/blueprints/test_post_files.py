@@ -467,3 +467,23 @@ def test_a_request_past_the_size_limit_says_why_in_danish(app, client, auth, ses
     page = response.get_data(True)
     assert "intet blev gemt" in page and "tilbage-knap" in page and "25 MB" in page
     assert "Traceback" not in page
+
+
+def test_the_reply_forms_file_field_is_drawn_once_per_language(client, auth, session, member):
+    """The topic page reuses the pristine reply file field's markup (it is the same for every
+    topic and member of a language): the reuse must follow the member's language."""
+    first = factories.topic(session, member)
+    second = factories.topic(session, member)
+    session.commit()
+    auth.login(member)
+
+    def field(topic) -> str:  # type: ignore[no-untyped-def]
+        page = client.get(f"/t/{topic.slug}/{topic.id}").get_data(True)
+        return page[page.index('<div class="field attach') : page.index("js/attach.js")]
+
+    danish = field(first)
+    assert "Vedhæft fil" in danish and field(second) == danish
+    member.locale = "en"
+    session.commit()
+    english = field(first)
+    assert "Attach file" in english and "Vedhæft fil" not in english
