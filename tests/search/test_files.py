@@ -113,7 +113,7 @@ def test_the_file_name_is_its_title(searcher, session, facilitator, meeting):  #
         pages=["Kapitel 1. Om at arbejde sammen."],
     )
     searcher.sync()
-    [hit] = searcher("håndbog").hits or searcher("handbog").hits
+    [hit] = searcher("handbog").hits  # the name's words, as written in it
     assert str(hit.title).startswith("Bilag: <mark>")
     assert hit.file.label == "hele dokumentet"
 
