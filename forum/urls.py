@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 from werkzeug.routing import IntegerConverter
 
 # Ids are 32-bit integers in both databases; a larger number in a URL is simply not found.
@@ -66,44 +67,103 @@ def external_url(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-class _Id:
-    """The marker for the argument a ``UrlPattern`` fills in."""
+class _Marker:
+    """A marker for an argument a ``UrlPattern`` fills in: ``ID`` (an integer) or ``SLUG``."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
 
     def __repr__(self) -> str:
-        return "urls.ID"
+        return f"urls.{self._name}"
 
 
-ID: Any = _Id()
-# Stands for the id while url_for builds: just below MAX_ID, digits no slug is likely to hold.
+ID: Any = _Marker("ID")
+# A string written the same everywhere in a URL: a slug or a username. Only URL-unreserved
+# characters are put in as they are; any other value is built by url_for (which quotes it).
+SLUG: Any = _Marker("SLUG")
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
+# Stand for the arguments while url_for builds: just below MAX_ID, digits no slug is likely to
+# hold (a slug's stand-in is letters around them, so no stand-in is part of another).
 _PLACEHOLDER = 2_147_480_317
 
 
 class UrlPattern:
-    """One endpoint's URL for many ids: ``url_for`` once, then only the id changes.
+    """One endpoint's URL for many rows: ``url_for`` once, then only the arguments change.
 
-    ``UrlPattern("topics.edit", post_id=ID)(7)`` is ``url_for("topics.edit", post_id=7)``, for
-    a page that links to the same endpoint from each of its rows. ``url_for`` builds the URL
-    once with a placeholder number in the request's context (so the application root,
-    SCRIPT_NAME, is in it) and each call puts the id in its place: an integer is written the
-    same way in a path and in a query string, and the arguments keep their order. Only for
-    ``<int:...>`` arguments and integer query values. Should the placeholder's digits also
-    appear elsewhere in the URL (a slug), every call uses ``url_for`` instead.
+    ``UrlPattern("topics.edit", post_id=ID)(7)`` is ``url_for("topics.edit", post_id=7)``, and
+    ``UrlPattern("topics.show", slug=SLUG, topic_id=ID)("emne", 7)`` is
+    ``url_for("topics.show", slug="emne", topic_id=7)``: the values in the order the markers
+    are given. For a page that links to the same endpoint from each of its rows. ``url_for``
+    builds the URL once with stand-ins in the request's context (so the application root,
+    SCRIPT_NAME, is in it) and each call puts the values in their places: an integer, and a
+    string of unreserved characters, are written the same in a path and in a query string, and
+    the arguments keep their order. Should a stand-in appear in the URL other than once (a
+    slug holding its digits), or a string need quoting, the call uses ``url_for`` instead.
     """
 
-    __slots__ = ("_endpoint", "_head", "_name", "_tail", "_values")
+    __slots__ = ("_endpoint", "_names", "_order", "_parts", "_slugs", "_values")
 
     def __init__(self, endpoint: str, **values: Any) -> None:
-        names = [name for name, value in values.items() if value is ID]
-        if len(names) != 1:
-            raise TypeError("UrlPattern needs exactly one argument that is urls.ID")
-        self._endpoint, self._name, self._values = endpoint, names[0], values
-        url = url_for(endpoint, **{**values, self._name: _PLACEHOLDER})
-        head, _, tail = url.partition(str(_PLACEHOLDER))
-        self._head: str | None = head if url.count(str(_PLACEHOLDER)) == 1 else None
-        self._tail = tail
+        names = [name for name, value in values.items() if isinstance(value, _Marker)]
+        if not names:
+            raise TypeError("UrlPattern needs an argument that is urls.ID or urls.SLUG")
+        self._endpoint, self._names, self._values = endpoint, names, values
+        self._slugs = tuple(values[name] is SLUG for name in names)
+        stand_ins = [
+            f"zq{_PLACEHOLDER - i}zq" if slug else str(_PLACEHOLDER - i)
+            for i, slug in enumerate(self._slugs)
+        ]
+        url = url_for(endpoint, **{**values, **dict(zip(names, stand_ins, strict=True))})
+        self._parts: list[str] | None = None
+        self._order: tuple[int, ...] = ()
+        if all(url.count(stand_in) == 1 for stand_in in stand_ins):
+            # The literal pieces between the stand-ins, and which value goes in each gap.
+            where = sorted((url.index(s), i, s) for i, s in enumerate(stand_ins))
+            parts, last = [], 0
+            for at, _, stand_in in where:
+                parts.append(url[last:at])
+                last = at + len(stand_in)
+            parts.append(url[last:])
+            self._parts, self._order = parts, tuple(i for _, i, _ in where)
 
-    def __call__(self, value: int) -> str:
-        """The URL with ``value`` as the id."""
-        if self._head is None:
-            return url_for(self._endpoint, **{**self._values, self._name: value})
-        return f"{self._head}{int(value)}{self._tail}"
+    def __call__(self, *values: Any) -> str:
+        """The URL with ``values`` in the markers' places (in the order they were given)."""
+        if len(values) != len(self._names):
+            raise TypeError(f"UrlPattern takes {len(self._names)} values")
+        parts = self._parts
+        if parts is not None:
+            if len(parts) == 2 and not self._slugs[0]:  # one id, as on most rows
+                return f"{parts[0]}{int(values[0])}{parts[1]}"
+            written = [
+                value if slug else str(int(value))
+                for value, slug in zip(values, self._slugs, strict=True)
+            ]
+            if all(
+                isinstance(value, str) and _UNRESERVED.fullmatch(value)
+                for value, slug in zip(written, self._slugs, strict=True)
+                if slug
+            ):
+                out = [parts[0]]
+                for gap, index in enumerate(self._order, 1):
+                    out += (written[index], parts[gap])
+                return "".join(out)
+        return url_for(
+            self._endpoint, **{**self._values, **dict(zip(self._names, values, strict=True))}
+        )
+
+
+def pattern(endpoint: str, **values: Any) -> UrlPattern:
+    """``UrlPattern(endpoint, **values)``, made once per request (a list's rows, a page's
+    posts): the first call builds it in the request's context, later ones reuse it. Kept
+    with the request itself (its WSGI environ), not ``g``, which a test's app context shares
+    between requests."""
+    if not has_request_context():
+        return UrlPattern(endpoint, **values)
+    made: dict[tuple[Any, ...], UrlPattern] = request.environ.setdefault("forum.url_patterns", {})
+    key = (endpoint, *values.items())
+    found = made.get(key)
+    if found is None:
+        found = made[key] = UrlPattern(endpoint, **values)
+    return found

@@ -12,7 +12,7 @@ from forum import topics as domain
 from forum.blueprints.topics import PostActions, post_actions, post_urls
 from forum.extensions import db
 from forum.models import TopicKind
-from forum.urls import _PLACEHOLDER, ID, UrlPattern
+from forum.urls import _PLACEHOLDER, ID, SLUG, UrlPattern, pattern
 from tests import factories
 
 # -- UrlPattern ------------------------------------------------------------------------------
@@ -43,11 +43,45 @@ def test_url_pattern_falls_back_when_the_placeholder_is_in_the_url(app):  # type
         assert pattern(_PLACEHOLDER) == f"/t/{slug}/3/{_PLACEHOLDER}"
 
 
-@pytest.mark.parametrize("values", [{"post_id": 1}, {"slug": ID, "topic_id": ID, "number": 1}])
-def test_url_pattern_needs_exactly_one_id(app, values):  # type: ignore[no-untyped-def]
-    endpoint = "topics.edit" if "post_id" in values else "topics.permalink"
+def test_url_pattern_needs_a_marker(app):  # type: ignore[no-untyped-def]
     with app.test_request_context("/"), pytest.raises(TypeError):
-        UrlPattern(endpoint, **values)
+        UrlPattern("topics.edit", post_id=1)
+
+
+@pytest.mark.parametrize("root", ["", "/forum"])
+@pytest.mark.parametrize(
+    "slug", ["a-b", "emne", "x_y.z~1", "Ali-Ahmadi", "æble", "a b", "a/b", "?", "50%", "", "ø" * 3]
+)
+def test_url_pattern_with_slugs_is_url_for(app, root, slug):  # type: ignore[no-untyped-def]
+    """Strings go in as they are only when url_for would write them the same; anything that
+    needs quoting (or is empty) is built by url_for."""
+    with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+        show = UrlPattern("topics.show", slug=SLUG, topic_id=ID)
+        assert show(slug, 7) == url_for("topics.show", slug=slug, topic_id=7)
+        # The values come in the order the markers are given, whatever their order in the URL.
+        backwards = UrlPattern("topics.permalink", number=ID, topic_id=ID, slug=SLUG)
+        assert backwards(3, 7, slug) == url_for("topics.permalink", slug=slug, topic_id=7, number=3)
+        profile = UrlPattern("users.profile", username=SLUG)
+        assert profile(slug) == url_for("users.profile", username=slug)
+        region = UrlPattern("browse.region", slug="syddanmark", tema=SLUG, page=ID)
+        assert region(slug, 2) == url_for("browse.region", slug="syddanmark", tema=slug, page=2)
+
+
+def test_url_pattern_takes_as_many_values_as_markers(app):  # type: ignore[no-untyped-def]
+    with app.test_request_context("/"):
+        show = UrlPattern("topics.show", slug=SLUG, topic_id=ID)
+        with pytest.raises(TypeError):
+            show(7)
+
+
+def test_a_request_makes_each_pattern_once(app):  # type: ignore[no-untyped-def]
+    with app.test_request_context("/"):
+        first = pattern("topics.show", slug=SLUG, topic_id=ID)
+        assert pattern("topics.show", slug=SLUG, topic_id=ID) is first
+        assert pattern("topics.show", slug=SLUG, topic_id=ID, page=ID) is not first
+    with app.test_request_context("/", base_url="http://localhost/forum/"):
+        # A new request (another application root) makes its own.
+        assert pattern("topics.show", slug=SLUG, topic_id=ID)("a", 1) == "/forum/t/a/1"
 
 
 # -- actions ---------------------------------------------------------------------------------

@@ -541,3 +541,25 @@ def test_the_lists_only_show_what_the_member_may_see(
     db.session.commit()
     assert _titles(client.get("/unread")) == []
     assert _titles(client.get("/new")) == []
+
+
+def test_list_rows_speak_each_requests_language(app, session, member, other_member):  # type: ignore[no-untyped-def]
+    """A list row's labels and links are worked out once per request (templating.RowKit),
+    never carried over to the next one: a Danish and an English member in turn, on one app
+    context, each read their own language."""
+    topic = _topic(session, other_member, "Om netværksanbringelser", replies=1)
+    member.locale = "en"
+    session.commit()
+    readers = []
+    for user in (other_member, member, other_member):
+        client = app.test_client()
+        client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+        readers.append(client.get("/latest").get_data(True))
+    danish, english, danish_again = readers
+    for page in (danish, danish_again):
+        assert "1 svar</span>" in page and ">Drøftelse</span>" in page
+        assert "1 reply</span>" not in page and ">Discussion</span>" not in page
+    assert "1 reply</span>" in english and ">Discussion</span>" in english
+    assert "1 svar</span>" not in english and ">Drøftelse</span>" not in english
+    link = f'href="/t/{topic.slug}/{topic.id}"'
+    assert all(link in page for page in readers)
