@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from forum import emails, permissions
+from forum import emails, notify, permissions
 from forum.following import WATCHING_FIRST_POST, PlaceLevels, home_region_id
 from forum.mail import queue_mail
 from forum.models import (
@@ -593,13 +593,11 @@ def _unread_counts(session: Session, user_ids: list[int]) -> dict[int, int]:
     a batch: unread until ``read_at`` is set)."""
     if not user_ids:
         return {}
-    return dict(
-        session.execute(
-            select(Notification.user_id, func.count(Notification.id))
-            .where(Notification.user_id.in_(user_ids), Notification.read_at.is_(None))
-            .group_by(Notification.user_id)
-        ).all()
+    stmt = select(Notification.user_id, func.count(Notification.id)).where(
+        Notification.user_id.in_(user_ids), Notification.read_at.is_(None)
     )
+    # The members are all alike to the policy here (deleted content is left out for anyone).
+    return dict(session.execute(notify.shown(stmt, None).group_by(Notification.user_id)).all())
 
 
 def digest_for(session: Session, user: User, period: str, *, now: datetime | None = None) -> Digest:

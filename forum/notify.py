@@ -19,9 +19,9 @@ from typing import Any
 
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from forum import following, markup, permissions
 from forum.models import (
@@ -29,6 +29,7 @@ from forum.models import (
     NotificationKind,
     NotifyOutboxEntry,
     Post,
+    Topic,
     User,
 )
 from forum.timeutil import utcnow
@@ -134,18 +135,24 @@ def enqueue(session: Session, event: str, post: Post, actor: User | None) -> Non
         g.notify_queued = True
 
 
+def shown(stmt: Select, user: Any) -> Select:
+    """``stmt`` over notifications narrowed to those the member is shown: what they point to
+    is still there (permissions.listed_notifications), joined by primary key."""
+    return (
+        stmt.outerjoin(Topic, Topic.id == Notification.topic_id)
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .where(permissions.listed_notifications(user))
+    )
+
+
 def unread_count(session: Session, user: Any) -> int:
     """How many notifications the member has not read (the bell)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return int(
-        session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
+    stmt = select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
     )
+    return int(session.scalar(shown(stmt, user)) or 0)
 
 
 def bell_count(session: Session, user: Any) -> int:
@@ -476,12 +483,11 @@ def page_query(user: User) -> Any:
     """The member's notifications, newest first, with what a row shows loaded (a fixed number
     of statements for any page)."""
     return (
-        select(Notification)
-        .where(Notification.user_id == user.id)
+        shown(select(Notification).where(Notification.user_id == user.id), user)
         .options(
             joinedload(Notification.actor),
-            joinedload(Notification.topic),
-            joinedload(Notification.post),
+            contains_eager(Notification.topic),
+            contains_eager(Notification.post),
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )

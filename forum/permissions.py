@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, and_, or_, true
 
-from forum.models import Attachment, Meeting, Post, Role, Topic, TopicKind, User
+from forum.models import Attachment, Meeting, Notification, Post, Role, Topic, TopicKind, User
 from forum.timeutil import utcnow
 
 VIEW = "view"  # a topic or post (or the forum itself, with obj None)
@@ -274,6 +274,18 @@ def visible_topics(user: Any) -> ColumnElement[bool]:
     # Moderators reach deleted topics through their URL and the deleted-content page,
     # not in the lists members browse.
     return Topic.deleted_at.is_(None)
+
+
+def listed_notifications(user: Any) -> ColumnElement[bool]:
+    """SQL filter for notifications outer-joined with their topic and post (see
+    forum.notify.shown): one about a deleted topic or post is neither shown nor counted, for
+    anyone, as lists, feeds and the digest leave deleted content out; a restore brings it
+    back. A moderator often deletes a post for the personal data in it: its title must not
+    stay on everyone's notification page."""
+    return and_(
+        or_(Notification.topic_id.is_(None), visible_topics(user)),
+        or_(Notification.post_id.is_(None), Post.deleted_at.is_(None)),
+    )
 
 
 def searchable_posts() -> ColumnElement[bool]:

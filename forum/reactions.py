@@ -128,12 +128,13 @@ def has_thanked(session: Session, user: User, post: Post) -> bool:
 
 
 def thankers(session: Session, post: Post) -> list[User]:
-    """The members who thanked ``post``, latest first."""
+    """The members who thanked ``post``, latest first; deactivated members are not named (as
+    mentions and the member lists leave them out), though their thanks still count."""
     return list(
         session.scalars(
             select(User)
             .join(PostThanks, PostThanks.user_id == User.id)
-            .where(PostThanks.post_id == post.id)
+            .where(PostThanks.post_id == post.id, User.active)
             .order_by(PostThanks.created_at.desc(), User.id.desc())
         )
     )

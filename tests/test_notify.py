@@ -150,6 +150,44 @@ def test_nobody_is_told_of_a_post_deleted_before_the_worker_came(session, people
     assert (people["asker"].id, 2) not in told(session)
 
 
+def test_deleted_content_takes_its_notifications_with_it(client, auth, session, people) -> None:  # type: ignore[no-untyped-def]
+    """A moderator deletes a post for the personal data in it: its notification leaves the
+    page, the bell and the digest's count (for everyone), and a restore brings it back."""
+    from forum import digest
+
+    topic = start(session, people["asker"], title="Familien Jensen i Norddjurs")
+    reply = domain.reply(session, people["outsider"], topic, "Hej @anne-asker, et svar.")
+    session.commit()
+    told(session)
+    helper, asker = people["helper"], people["asker"]
+    assert notify.unread_count(session, helper) == 1  # the new topic
+    assert notify.unread_count(session, asker) == 1  # the reply (and the mention in it)
+
+    def shown_to(user):  # type: ignore[no-untyped-def]
+        auth.login(user)
+        page = client.get("/notifikationer").get_data(True)
+        auth.logout()
+        return page
+
+    domain.delete_post(session, people["facilitator"], reply)
+    session.commit()
+    assert notify.unread_count(session, asker) == 0
+    assert "Carl Fyn" not in shown_to(asker)
+    opening = factories.post(session, topic, 1)
+    domain.delete_post(session, people["facilitator"], opening)  # the whole topic
+    session.commit()
+    for user in (helper, asker, people["facilitator"]):
+        assert notify.unread_count(session, user) == 0
+        assert digest._unread_counts(session, [user.id]) == {}
+        assert "Familien Jensen" not in shown_to(user)
+    domain.restore_post(session, people["facilitator"], opening)
+    domain.restore_post(session, people["facilitator"], reply)
+    session.commit()
+    assert notify.unread_count(session, helper) == 1
+    assert digest._unread_counts(session, [asker.id]) == {asker.id: 1}
+    assert "Familien Jensen" in shown_to(helper)
+
+
 def test_deactivated_members_are_not_told(session, people) -> None:  # type: ignore[no-untyped-def]
     people["helper"].active = False
     start(session, people["asker"])

@@ -46,9 +46,17 @@ class BookmarkForm(Form):
         self.reminder.choices = [(k, str(v)) for k, v in reactions.REMINDER_CHOICES.items()]
 
 
-def _post_or_404(post_id: int) -> Post:
+def _visible_post(post_id: int) -> Post | None:
+    """The post, if the member may see it."""
     post = db.session.scalar(select(Post).where(Post.id == post_id).options(joinedload(Post.topic)))
     if post is None or not permissions.can(current_user, permissions.VIEW, post):
+        return None
+    return post
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = _visible_post(post_id)
+    if post is None:
         raise NotFound(_("Indlægget findes ikke."))
     return post
 
@@ -124,9 +132,11 @@ def bookmark(post_id: int):  # type: ignore[no-untyped-def]
         reactions.remove_bookmark(db.session, current_user, post_id)
         db.session.commit()
         flash(_("Indlægget er fjernet fra dine gemte."), "info")
-        if form.back.data == "liste" or existing is None:
+        # Back to the post, unless it has gone since (deleted): then to the saved list.
+        post = _visible_post(post_id) if form.back.data != "liste" else None
+        if post is None:
             return redirect(url_for("reactions.saved", username=current_user.username))
-        return redirect(_permalink(_post_or_404(post_id)))
+        return redirect(_permalink(post))
     post = _post_or_404(post_id)
     if not permissions.can(current_user, permissions.BOOKMARK, post):
         raise NotAllowed(_("Du kan ikke gemme dette indlæg."))

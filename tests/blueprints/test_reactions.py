@@ -151,6 +151,20 @@ def test_who_thanked(client, auth, session, topic, member, facilitator, reply): 
     assert f'href="/t/{topic.slug}/{topic.id}/2#p2"' in html
 
 
+def test_who_thanked_leaves_deactivated_members_unnamed(
+    client, auth, session, member, other_member, facilitator, reply
+):  # type: ignore[no-untyped-def]
+    reactions.thank(session, member, reply)
+    reactions.thank(session, facilitator, reply)
+    member.active = False
+    session.commit()
+    reply_id = reply.id
+    auth.login(other_member)
+    html = client.get(f"/p/{reply_id}/tak").get_data(as_text=True)
+    assert "Jonas Facilitator" in html
+    assert "Mette Kjær" not in html and "/u/mette-kjaer" not in html
+
+
 def test_who_thanked_a_deleted_post_only_for_moderators(
     client, auth, session, member, facilitator, reply
 ):  # type: ignore[no-untyped-def]
@@ -207,6 +221,20 @@ def test_quick_save_and_remove(client, auth, topic, member, reply):  # type: ign
     response = client.post(f"/p/{reply_id}/gem", data={"action": "remove"})
     assert location(response) == f"/t/{topic.slug}/{topic.id}/2#p2"
     assert db.session.scalar(select(func.count(Bookmark.id))) == 0
+
+
+def test_removing_the_bookmark_of_a_post_deleted_since_lands_on_the_saved_list(
+    client, auth, session, member, facilitator, reply
+):  # type: ignore[no-untyped-def]
+    reactions.save_bookmark(session, member, reply)
+    delete_post(session, facilitator, reply)
+    session.commit()
+    reply_id = reply.id
+    auth.login(member)
+    response = client.post(f"/p/{reply_id}/gem", data={"action": "remove"})
+    assert location(response) == "/u/mette-kjaer/gemt"
+    assert db.session.scalar(select(func.count(Bookmark.id))) == 0
+    assert "fjernet fra dine gemte" in client.get("/u/mette-kjaer/gemt").get_data(as_text=True)
 
 
 def test_save_with_a_reminder_and_a_note(client, auth, member, reply):  # type: ignore[no-untyped-def]
