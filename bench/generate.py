@@ -30,8 +30,30 @@ from forum.models import Post
 RESULTS = Path(__file__).parent / "results"
 
 
+def _fixed_work() -> int:
+    # Interpreter work of the kind a request does: formatting, dict look-ups, calls, a sort.
+    counts: dict[str, int] = {}
+    for i in range(60_000):
+        key = f"k{i % 1000}"
+        counts[key] = counts.get(key, 0) + len(key)
+    return len(sorted(counts.items(), key=lambda item: (item[1], item[0])))
+
+
+def calibration_ms(repeat: int = 7) -> float:
+    """The same fixed pure-Python work timed on this machine (best of ``repeat``): the
+    machine's speed when the figures were measured. This machine's speed varies by up to
+    twice from day to day (shared cores), so figures from two days compare only in
+    proportion to their calibration."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _fixed_work()
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def machine() -> dict[str, object]:
-    """What the figures were measured on."""
+    """What the figures were measured on, and how fast it was then (calibration_ms)."""
     memory = ""
     meminfo = Path("/proc/meminfo")
     if meminfo.exists():
@@ -42,6 +64,7 @@ def machine() -> dict[str, object]:
         "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
         "memory": memory,
+        "calibration_ms": calibration_ms(),
     }
 
 

@@ -248,4 +248,7 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> None:
     user.active = active
     if not active:
         logins.end_all(session, user)
+        # Feed and calendar addresses end for good: reactivated, the member gets new ones
+        # (an address that had leaked must not come back to life with the account).
+        user.feed_key_version = User.feed_key_version + 1
     session.flush()

@@ -56,6 +56,7 @@ from forum.models import (
 )
 from forum.reading import MUTED, NORMAL, TRACKING, WATCHING
 from forum.timeutil import utcnow
+from forum.topics import OPEN_QUESTION_DAYS
 from forum.unsubscribe import DIGEST, unsubscribe_url
 from forum.urls import external_url
 
@@ -67,8 +68,6 @@ LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 
 MAX_ITEMS = 10  # per section
 BATCH_SIZE = 100  # members per transaction
-# A sparring question counts as waiting for an answer this long; older ones are left out.
-OPEN_QUESTION_DAYS = 30
 # Bounds on what one run reads: far above a real week (the network writes a few hundred
 # topics a month), so they only matter for pathological data.
 MAX_TOPICS = 2000

@@ -102,7 +102,7 @@ _SUBJECTS = {
     NotificationKind.REPLIED_TO_POST: _l("%(name)s svarede på dit indlæg i: %(title)s"),
     NotificationKind.QUOTED: _l("%(name)s citerede dig i: %(title)s"),
     NotificationKind.MENTIONED: _l("%(name)s nævnte dig i: %(title)s"),
-    NotificationKind.ANSWER: _l("Dit svar blev markeret som løsningen: %(title)s"),
+    NotificationKind.ANSWER: _l("Dit svar blev markeret som svaret der hjalp: %(title)s"),
     NotificationKind.NEW_TOPIC: _l("Nyt emne i %(place)s: %(title)s"),
     NotificationKind.NEW_POST: _l("Nyt indlæg i: %(title)s"),
     NotificationKind.REMINDER: _l("Påmindelse: %(title)s"),
@@ -160,7 +160,9 @@ def _mailable_post(notification: Notification) -> Post | None:
 def queue_notification_mail(session: Session, notification: Notification) -> MailMessage | None:
     """Queue the e-mail about one notification, in the recipient's language; None if it
     should not go (read meanwhile, the member wants none or is deactivated, the post is
-    gone or no longer theirs to see). Flushes only; the worker commits."""
+    gone or no longer theirs to see). Mutes and being on the forum meanwhile are checked by
+    the worker for its whole batch (forum.notify.queue_due_emails). Flushes only; the worker
+    commits."""
     post = _mailable_post(notification)
     if post is None:
         return None
@@ -222,10 +224,11 @@ def _reason(user: User, delay_seconds: int) -> str:
     """Why the member gets this e-mail (their setting), in the current locale."""
     if user.email_level == "always":
         return _("Du får en e-mail ved hver ny notifikation.")
+    # Not mailed if read meanwhile, or if the member was on the forum since (forum.notify).
     return ngettext(
-        "Du får en e-mail, når du ikke har set en notifikation på forummet inden for "
-        "%(num)d minut.",
-        "Du får en e-mail, når du ikke har set en notifikation på forummet inden for "
-        "%(num)d minutter.",
+        "Du får en e-mail, når du ikke har været på forummet i %(num)d minut efter en "
+        "notifikation.",
+        "Du får en e-mail, når du ikke har været på forummet i %(num)d minutter efter en "
+        "notifikation.",
         max(delay_seconds // 60, 1),
     )

@@ -6,7 +6,9 @@ unread counts; notified when mentioned or replied to), *Normal*, *Ignorerer* (mu
 the network-wide lists and the digest, never notified). A topic's level lives in its
 ``topic_members`` row (forum.reading), a region's or theme's in ``region_members`` /
 ``theme_members``. Without a row a member follows the first posts of their own region (their
-municipality's) and is normal elsewhere.
+municipality's) and is normal elsewhere. In a topic they start a member watches, in one they
+reply to they track, unless they chose otherwise (``users.started_topic_level`` and
+``replied_topic_level``, set under /indstillinger).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, literal, select, union_all
+from sqlalchemy import and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,6 +61,9 @@ PLACE_LEVEL_HINTS = {
 }
 
 TOPIC_LEVELS = (WATCHING, TRACKING, NORMAL, MUTED)
+# What a member may choose to get in a topic they start, or reply to (the default first).
+STARTED_LEVELS = (WATCHING, TRACKING, NORMAL)
+REPLIED_LEVELS = (TRACKING, WATCHING, NORMAL)
 PLACE_LEVELS = (WATCHING, WATCHING_FIRST_POST, TRACKING, NORMAL, MUTED)
 # Levels whose members hear of each new topic in the region or theme.
 NEW_TOPIC_LEVELS = (WATCHING, WATCHING_FIRST_POST)
@@ -143,14 +148,24 @@ def topic_level(session: Session, user: Any, topic: Topic) -> int:
     return NORMAL if level is None else level
 
 
-def _check(level: Any, allowed: tuple[int, ...]) -> int:
+def _check(level: Any, allowed: tuple[int, ...], field: str = "level") -> int:
     try:
         value = int(level)
     except (TypeError, ValueError):
         value = -1
     if value not in allowed:
-        raise Invalid(_l("Vælg et niveau fra listen."), field="level")
+        raise Invalid(_l("Vælg et niveau fra listen."), field=field)
     return value
+
+
+def set_default_levels(session: Session, user: User, *, started: Any, replied: Any) -> None:
+    """Set the level the member gets in topics they start and topics they reply to from now
+    on (forum.reading applies them; topics they are in already keep their level)."""
+    started_level = _check(started, STARTED_LEVELS, "started_topic_level")
+    replied_level = _check(replied, REPLIED_LEVELS, "replied_topic_level")
+    user.started_topic_level = started_level
+    user.replied_topic_level = replied_level
+    session.flush()
 
 
 def _insert(session: Session) -> Any:
@@ -325,6 +340,29 @@ def start_following(
             ),
             rows,
         )
+
+
+def muted_by(user_id: Any, topic_id: Any, region_id: Any, theme_id: Any) -> Any:
+    """SQL: the member muted the topic, its region or its theme (the rule of
+    :func:`muted_members`, for one statement over many members' topics; the arguments are
+    columns of that statement)."""
+    return or_(
+        exists().where(
+            TopicMember.topic_id == topic_id,
+            TopicMember.user_id == user_id,
+            TopicMember.level == MUTED,
+        ),
+        exists().where(
+            RegionMember.region_id == region_id,
+            RegionMember.user_id == user_id,
+            RegionMember.level == MUTED,
+        ),
+        exists().where(
+            ThemeMember.theme_id == theme_id,
+            ThemeMember.user_id == user_id,
+            ThemeMember.level == MUTED,
+        ),
+    )
 
 
 def muted_members(session: Session, topic: Topic, user_ids: list[int]) -> set[int]:

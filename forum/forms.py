@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from forum import following
 from forum.errors import ForumError
 from forum.urls import MAX_ID
 
@@ -233,6 +234,22 @@ class EmailSettingsForm(Form):
             ("weekly", _l("Ugentligt, hvis jeg ikke har været forbi")),
             ("daily", _l("Dagligt, hvis jeg ikke har været forbi")),
             ("never", _l("Aldrig")),
+        ]
+
+
+class FollowingDefaultsForm(Form):
+    """The level a member gets in the topics they start and those they reply to."""
+
+    started_topic_level = SelectField(_l("Når jeg starter et emne"), coerce=int)
+    replied_topic_level = SelectField(_l("Når jeg svarer i et emne"), coerce=int)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.started_topic_level.choices = [
+            (level, following.LEVEL_LABELS[level]) for level in following.STARTED_LEVELS
+        ]
+        self.replied_topic_level.choices = [
+            (level, following.LEVEL_LABELS[level]) for level in following.REPLIED_LEVELS
         ]
 
 

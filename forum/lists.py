@@ -11,16 +11,27 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
-from forum import following, meetings, permissions, reading
-from forum.models import PinScope, Region, SearchOutboxEntry, Theme, Topic, TopicKind, User
+from forum import following, meetings, permissions, places, reading
+from forum.models import (
+    PinScope,
+    Post,
+    Region,
+    SearchOutboxEntry,
+    Theme,
+    Topic,
+    TopicKind,
+    User,
+)
 from forum.timeutil import utcnow
+from forum.topics import OPEN_QUESTION_DAYS
 
 # The cache is also recomputed after this many seconds, whatever the generation says: it bounds
 # how long a change that bypasses the ORM (a bulk import) or a reused outbox id on SQLite
@@ -116,12 +127,12 @@ def _load_rows(session: Session, topics: list[Topic]) -> list[object]:
     if not topics:
         return []
     return [
-        *session.scalars(select(Region)),
-        *session.scalars(select(Theme)),
+        *places.regions(session),
+        *places.all_themes(session),
         *session.scalars(
             select(User)
             .where(User.id.in_({t.author_id for t in topics}))
-            .options(selectinload(User.municipality))
+            .options(joinedload(User.municipality))
         ),
     ]
 
@@ -225,9 +236,9 @@ def topic_page(
     what the member muted (on a region's or theme's own page, only muted topics are left out:
     the member chose to look there)."""
     counts = counts or topic_counts(session, user)
-    places = region is None and theme is None
+    network_wide = region is None and theme is None
     muted = following.mutes(session, user)
-    hide = following.mute_filter(user, muted, places=places)
+    hide = following.mute_filter(user, muted, places=network_wide)
     pinned = pinned_topics_query(user, region=region, theme=theme)
     if hide is not None:
         pinned = pinned.where(hide)
@@ -260,9 +271,9 @@ def _hidden_count(
     # muted places from the cached counts, muted topics (a member mutes few) by a small count.
     if not muted:
         return 0
-    places = region is None and theme is None
+    network_wide = region is None and theme is None
     hidden = 0
-    if places:
+    if network_wide:
         hidden += sum(
             n
             for (region_id, theme_id), n in counts.by_pair.items()
@@ -275,7 +286,7 @@ def _hidden_count(
         if theme is not None:
             where.append(Topic.theme_id == theme.id)
         place_filter = following.mute_filter(user, following.Mutes(muted.regions, muted.themes))
-        if places and place_filter is not None:
+        if network_wide and place_filter is not None:
             where.append(place_filter)  # already counted with their place
         hidden += int(session.scalar(select(func.count(Topic.id)).where(*where)) or 0)
     return hidden
@@ -355,6 +366,35 @@ def for_you(
         )
     )
 
+    # Each topic shows once, in the first section it belongs to: unread, open questions, new.
+    home = following.home_region_id(user)
+    sparring: list[Topic] = []
+    if home is not None:
+        # Questions the member could help with, as the digest offers them: recent, not their
+        # own, not one they have answered in; the fewest replies first (a question nobody has
+        # answered yet needs a colleague most).
+        replied = (
+            select(Post.id).where(Post.topic_id == Topic.id, Post.author_id == user.id).exists()
+        )
+        sparring = list(
+            session.scalars(
+                select(Topic)
+                .where(
+                    *base,
+                    Topic.region_id == home,
+                    Topic.kind == TopicKind.SPARRING,
+                    Topic.answer_post_id.is_(None),
+                    Topic.author_id != user.id,
+                    Topic.locked_at.is_(None),
+                    Topic.created_at >= utcnow() - timedelta(days=OPEN_QUESTION_DAYS),
+                    Topic.id.not_in([t.id for t in unread]),
+                    ~replied,
+                )
+                .order_by(Topic.reply_count, *by_activity)
+                .limit(limit)
+            )
+        )
+
     levels = following.place_levels(session, user)
     followed = (following.WATCHING, following.WATCHING_FIRST_POST, following.TRACKING)
     region_ids = [r.id for r in regions if levels.region(r.id) in followed]
@@ -368,27 +408,9 @@ def for_you(
                     *base,
                     reading.new_filter(user),
                     or_(Topic.region_id.in_(region_ids), Topic.theme_id.in_(theme_ids)),
+                    Topic.id.not_in([t.id for t in (*unread, *sparring)]),
                 )
                 .order_by(Topic.created_at.desc(), Topic.id.desc())
-                .limit(limit)
-            )
-        )
-
-    home = following.home_region_id(user)
-    sparring: list[Topic] = []
-    if home is not None:
-        sparring = list(
-            session.scalars(
-                select(Topic)
-                .where(
-                    *base,
-                    Topic.region_id == home,
-                    Topic.kind == TopicKind.SPARRING,
-                    Topic.answer_post_id.is_(None),
-                    Topic.author_id != user.id,
-                    Topic.locked_at.is_(None),
-                )
-                .order_by(*by_activity)
                 .limit(limit)
             )
         )

@@ -154,8 +154,10 @@ _MENTION_RE = (
 )
 _MENTION_CLASS = "mention"
 # The links _MentionProcessor makes, as Markdown serialises them (attributes in the order
-# set).  User text cannot produce this: with raw HTML off, a typed "<" is escaped.
-_MENTION_LINK = re.compile(r'<a class="mention" href="/u/([a-z0-9-]+)">')
+# set), and Markdown's blockquote tags around them (never with attributes), so one pass
+# knows which links are quoted.  User text cannot produce either: with raw HTML off, a
+# typed "<" is escaped.
+_MENTION_OR_QUOTE = re.compile(r'<(/?)blockquote>|<a class="mention" href="/u/([a-z0-9-]+)">')
 # mentions() asks for every name; "@a " 10,000 times must not build 10,000 links.
 _MENTION_LINKS_PER_TEXT = 500
 MAX_MENTIONS = 20
@@ -382,19 +384,29 @@ def render(text: str, mentioned: Collection[str] = ()) -> Markup:
     return Markup(_sanitise(_markdown_to_html(source, linked)).strip())
 
 
-def mentions(text: str) -> list[str]:
+def mentions(text: str, *, quoted: bool = True) -> list[str]:
     """The usernames mentioned as ``@username``, lowercased, distinct, in order of first
-    appearance, at most MAX_MENTIONS; never in code, link text, URLs or e-mail addresses."""
+    appearance, at most MAX_MENTIONS; never in code, link text, URLs or e-mail addresses.
+
+    ``quoted=False`` also leaves out names inside blockquotes, at any depth (as Discourse:
+    quoting a post that named someone does not tell them again). They are still linked."""
     if "@" not in text:
         return []
     # The same pipeline as render, linking every name, so a mention is exactly what the
-    # post would show as one; the links come out in document order.
+    # post would show as one; the links come out in document order, and a quote is whatever
+    # Markdown made a blockquote (nested, lazy continuation lines), found in the same pass.
     source = _markdown_to_html(_CONTROL_CHARS.sub("", text), _EveryName())
     names: dict[str, None] = {}
-    for m in _MENTION_LINK.finditer(source):
-        names.setdefault(m.group(1))
-        if len(names) == MAX_MENTIONS:
-            break
+    depth = 0
+    for m in _MENTION_OR_QUOTE.finditer(source):
+        name = m.group(2)
+        if name is None:
+            depth += -1 if m.group(1) else 1
+            continue
+        if quoted or depth <= 0:
+            names.setdefault(name)
+            if len(names) == MAX_MENTIONS:
+                break
     return list(names)
 
 

@@ -1,11 +1,12 @@
 """Notifications: written by a worker step from an outbox, never by the request that caused them.
 
-A new post (or an answer marked) adds one ``notify_outbox`` row in the request's own
-transaction. The worker step (after the response, and ``flask --app wsgi notify send`` from
-cron) claims rows, works out who is told (mentioned, quoted, replied to, watching, following the
-region or theme), writes the notifications, and queues e-mail for the members who want it when
-it is due. Two workers never notify twice: rows are claimed (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL, the one-writer lock on SQLite), and a notification's ``(user, key)`` is unique.
+A new post (or an answer marked, or an edit that names new members) adds one ``notify_outbox``
+row in the request's own transaction. The worker step (after the response, and ``flask --app
+wsgi notify send`` from cron) claims rows, works out who is told (mentioned, quoted, replied to,
+watching, following the region or theme), writes the notifications, and queues e-mail for the
+members who want it when it is due. Two workers never notify twice: rows are claimed (``FOR
+UPDATE SKIP LOCKED`` on PostgreSQL, the one-writer lock on SQLite), and a notification's
+``(user, key)`` is unique.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from typing import Any
 
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from forum import following, markup, permissions
 from forum.models import (
+    LoginSession,
     Notification,
     NotificationKind,
     NotifyOutboxEntry,
     Post,
+    PostRevision,
     Topic,
     User,
 )
@@ -50,6 +53,22 @@ EMAILED_KINDS = frozenset(
         "meeting",
         "seat",
         "meeting_cancelled",
+    }
+)
+
+
+# Kinds the fan-out leaves out for a member who mutes the topic, its region or its theme
+# (forum.following.muted_members): a mute made before their e-mail is due stops it too.
+MUTABLE_KINDS = frozenset(
+    {
+        "replied",
+        "replied_post",
+        "quoted",
+        "mentioned",
+        "answer",
+        "new_topic",
+        "new_post",
+        "meeting",
     }
 )
 
@@ -125,8 +144,9 @@ def add_many(session: Session, rows: list[dict]) -> int:
 
 
 def enqueue(session: Session, event: str, post: Post, actor: User | None) -> None:
-    """Record that ``post`` needs fan-out (``event``: "post" or "answer"), in the caller's
-    transaction; the worker step after the response does the rest."""
+    """Record that ``post`` needs fan-out (``event``: "post", "answer", or "edit" for an edit
+    that names members), in the caller's transaction; the worker step after the response does
+    the rest."""
     session.add(
         NotifyOutboxEntry(event=event, post_id=post.id, actor_id=actor.id if actor else None)
     )
@@ -297,7 +317,9 @@ def _reminders(session: Session) -> int:
 
 def queue_due_emails(session: Session, limit: int = 500) -> int:
     """Queue the e-mail of every notification whose time has come and that is still unread
-    (the mail outbox's unique key keeps a doubled run from mailing twice). Commits."""
+    (the mail outbox's unique key keeps a doubled run from mailing twice). One whose member
+    muted its topic, region or theme meanwhile, or ("away") has been on the forum since it
+    came, is not mailed: it stays in the bell, unread. Commits."""
     from forum import emails
 
     now = utcnow()
@@ -309,9 +331,20 @@ def queue_due_emails(session: Session, limit: int = 500) -> int:
             Notification.read_at.is_(None),
             Notification.emailed_at.is_(None),
         )
+        .options(joinedload(Notification.user))
         .order_by(Notification.email_due_at)
         .limit(limit)
     ).all()
+    held = _held_back(session, due)
+    due = [n for n in due if n.id not in held]  # before the commit expires them
+    if held:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(sorted(held)))
+            .values(email_due_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
     queued = 0
     for notification in due:
         try:
@@ -332,6 +365,58 @@ def queue_due_emails(session: Session, limit: int = 500) -> int:
         notification.emailed_at = notification.emailed_at or now
         session.commit()
     return queued
+
+
+def _held_back(session: Session, due: list[Notification]) -> set[int]:
+    """Which of these due notifications are no longer to be mailed: muted since (the fan-out's
+    rule) or, for an "away" member, seen to. Two statements for the whole batch."""
+    if not due:
+        return set()
+    held: set[int] = set()
+    mutable = [n.id for n in due if n.kind in MUTABLE_KINDS and n.topic_id is not None]
+    if mutable:
+        held.update(
+            session.scalars(
+                select(Notification.id)
+                .join(Topic, Topic.id == Notification.topic_id)
+                .where(
+                    Notification.id.in_(mutable),
+                    following.muted_by(
+                        Notification.user_id, Notification.topic_id, Topic.region_id, Topic.theme_id
+                    ),
+                )
+            )
+        )
+    away = [n for n in due if n.id not in held and n.user.email_level == "away"]
+    if away:
+        seen = last_on_forum(session, [n.user for n in away], since=min(n.created_at for n in away))
+        held.update(n.id for n in away if n.user_id in seen and seen[n.user_id] >= n.created_at)
+    return held
+
+
+def last_on_forum(session: Session, users: list[User], *, since: datetime) -> dict[int, datetime]:
+    """When each member was last seen on the forum, if at or after ``since``, in one statement:
+    their last login, the last use of one of their logins, their last post.
+
+    A login's use is recorded at most every LOGIN_TOUCH_SECONDS (forum.logins), so a member
+    who only read, for less than that, right after their last recorded use is not seen; a post
+    is recorded to the second."""
+    user_ids = sorted({user.id for user in users})
+    rows = session.execute(
+        union_all(
+            select(LoginSession.user_id, func.max(LoginSession.last_seen_at))
+            .where(LoginSession.user_id.in_(user_ids), LoginSession.last_seen_at >= since)
+            .group_by(LoginSession.user_id),
+            select(Post.author_id, func.max(Post.created_at))
+            .where(Post.author_id.in_(user_ids), Post.created_at >= since)
+            .group_by(Post.author_id),
+        )
+    ).all()
+    seen = {user.id: user.last_seen_at for user in users if user.last_seen_at is not None}
+    for user_id, moment in rows:
+        if moment is not None and (user_id not in seen or moment > seen[user_id]):
+            seen[user_id] = moment
+    return {user_id: moment for user_id, moment in seen.items() if moment >= since}
 
 
 @dataclass(frozen=True)
@@ -396,6 +481,8 @@ def fan_out(session: Session, event: str, post_id: int, actor_id: int | None) ->
         return 0  # deleted before the worker came to it: nobody is told
     if event == "answer":
         return _answer(session, post, actor_id)
+    if event == "edit":
+        return _edit(session, post, actor_id)
     return _new_post(session, post)
 
 
@@ -416,7 +503,7 @@ def _new_post(session: Session, post: Post) -> int:
             if user_id != actor:
                 wanted.setdefault(user_id, kind)
 
-    names = markup.mentions(post.body)
+    names = markup.mentions(post.body, quoted=False)  # a quoted name was told by its own post
     if names:
         want(
             session.scalars(select(User.id).where(func.lower(User.username).in_(names))),
@@ -443,6 +530,50 @@ def _new_post(session: Session, post: Post) -> int:
         want(watchers, NotificationKind.MEETING if is_meeting else NotificationKind.NEW_TOPIC)
         following.start_following(session, topic, trackers, exclude=actor)
     return _write(session, post, wanted, actor, key=f"post:{post.id}")
+
+
+def _edit(session: Session, post: Post, actor_id: int | None) -> int:
+    """An edit (by ``actor_id``, the author or a moderator) told of the members it newly names,
+    as Discourse: a name no earlier version of the post mentioned. The key is the post's own,
+    so whoever its fan-out told already (mentioned, replied to, watching) is not told again,
+    and doubled or repeated edits tell each member once."""
+    names = set(markup.mentions(post.body, quoted=False))
+    names -= _named_before(session, post, names)
+    if not names:
+        return 0
+    wanted = {
+        user_id: NotificationKind.MENTIONED
+        for user_id in session.scalars(
+            select(User.id).where(func.lower(User.username).in_(sorted(names)))
+        )
+        if user_id not in (post.author_id, actor_id)
+    }
+    return _write(session, post, wanted, actor_id, key=f"post:{post.id}")
+
+
+# An edit's names are looked for in at most this many earlier versions (newest first) that
+# could name them; an older mention of the same name is rare, and costs one notification.
+_HISTORY_LOOKUPS = 50
+
+
+def _named_before(session: Session, post: Post, wanted: set[str]) -> set[str]:
+    """Which of the ``wanted`` names earlier versions of the post mentioned (outside quotes).
+    Only versions whose text has "@name" are rendered, and only so many."""
+    found: set[str] = set()
+    lookups = 0
+    for body in session.scalars(
+        select(PostRevision.body)
+        .where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.revision.desc())
+    ):
+        missing = wanted - found
+        if not missing or lookups >= _HISTORY_LOOKUPS:
+            break
+        text = body.lower()
+        if any(f"@{name}" in text for name in missing):
+            lookups += 1
+            found.update(markup.mentions(body, quoted=False))
+    return found & wanted
 
 
 def _write(
@@ -503,7 +634,7 @@ def label(notification: Notification) -> str:
     if kind == NotificationKind.REMINDER:
         return _("Påmindelse om et indlæg, du har gemt")
     if kind == NotificationKind.ANSWER:
-        return _("Dit svar blev markeret som løsningen")
+        return _("Dit svar blev markeret som svaret der hjalp")
     if kind == NotificationKind.SEAT:
         return _("Du har fået en plads på mødet")
     if kind == NotificationKind.MEETING_CANCELLED:
@@ -537,6 +668,22 @@ def mark_topic_read(session: Session, user_id: int, topic_id: int, up_to: int) -
             Notification.topic_id == topic_id,
             Notification.read_at.is_(None),
             or_(Notification.post_number.is_(None), Notification.post_number <= up_to),
+        )
+        .values(read_at=utcnow(), email_due_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_meeting_read(session: Session, user_id: int, topic_id: int) -> None:
+    """Mark the member's notifications about a meeting (NotificationKind.ABOUT_MEETING, kept
+    on the meeting's topic) as read: they have just seen the meeting's page. Flushes only."""
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.topic_id == topic_id,
+            Notification.kind.in_(sorted(NotificationKind.ABOUT_MEETING)),
+            Notification.read_at.is_(None),
         )
         .values(read_at=utcnow(), email_due_at=None)
         .execution_options(synchronize_session=False)

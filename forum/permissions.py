@@ -10,7 +10,17 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, true
 
-from forum.models import Attachment, Meeting, Notification, Post, Role, Topic, TopicKind, User
+from forum.models import (
+    Attachment,
+    Meeting,
+    Notification,
+    NotificationKind,
+    Post,
+    Role,
+    Topic,
+    TopicKind,
+    User,
+)
 from forum.timeutil import utcnow
 
 VIEW = "view"  # a topic or post (or the forum itself, with obj None)
@@ -281,10 +291,12 @@ def listed_notifications(user: Any) -> ColumnElement[bool]:
     forum.notify.shown): one about a deleted topic or post is neither shown nor counted, for
     anyone, as lists, feeds and the digest leave deleted content out; a restore brings it
     back. A moderator often deletes a post for the personal data in it: its title must not
-    stay on everyone's notification page."""
+    stay on everyone's notification page. A thanks notification whose post has no thanks
+    left (all taken back) is not shown either; its row stays, keeping what it told about."""
     return and_(
         or_(Notification.topic_id.is_(None), visible_topics(user)),
         or_(Notification.post_id.is_(None), Post.deleted_at.is_(None)),
+        or_(Notification.kind != NotificationKind.THANKED, Post.thanks_count > 0),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from forum.slugs import slugify
 
 def region_by_slug(session: Session, slug: str, *, field: str | None = None) -> Region:
     """The region with this slug; Invalid (for a form field) or NotFound (for a URL) if none."""
-    region = session.scalar(select(Region).where(Region.slug == slug))
+    region = next((r for r in _all(session)[0] if r.slug == slug), None)
     if region is None:
         if field:
             raise Invalid(_l("Vælg en region fra listen."), field=field)
@@ -26,7 +27,7 @@ def region_by_slug(session: Session, slug: str, *, field: str | None = None) -> 
 
 def theme_by_slug(session: Session, slug: str, *, field: str | None = None) -> Theme:
     """The theme with this slug; Invalid (for a form field) or NotFound (for a URL) if none."""
-    theme = session.scalar(select(Theme).where(Theme.slug == slug))
+    theme = next((t for t in _all(session)[1] if t.slug == slug), None)
     if theme is None:
         if field:
             raise Invalid(_l("Vælg et tema fra listen."), field=field)
@@ -57,16 +58,45 @@ def municipality_by_name(session: Session, name: str) -> Municipality | None:
     )
 
 
+def _all(session: Session) -> tuple[list[Region], list[Theme]]:
+    """Every region and every theme (two small tables), read once per request: a list page
+    shows them in its navigation and names them on each row. Kept with the request (its
+    WSGI environ, as forum.urls keeps its patterns), so a change is seen by the next request;
+    outside a request (commands, workers) read each time."""
+    if not has_request_context():
+        return _read_all(session)
+    found = request.environ.get("forum.places")
+    if found is None or found[0] is not session:
+        found = request.environ["forum.places"] = (session, *_read_all(session))
+    return found[1], found[2]
+
+
+def _forget() -> None:
+    """After a theme is added or changed: the request reads the places again."""
+    if has_request_context():
+        request.environ.pop("forum.places", None)
+
+
+def _read_all(session: Session) -> tuple[list[Region], list[Theme]]:
+    return (
+        list(session.scalars(select(Region).order_by(Region.position))),
+        list(session.scalars(select(Theme).order_by(Theme.position, Theme.name))),
+    )
+
+
 def regions(session: Session) -> list[Region]:
     """All regions in the network's order (the national scope last)."""
-    return list(session.scalars(select(Region).order_by(Region.position)))
+    return list(_all(session)[0])
+
+
+def all_themes(session: Session) -> list[Theme]:
+    """Every theme, the retired ones too (old topics keep theirs)."""
+    return list(_all(session)[1])
 
 
 def active_themes(session: Session) -> list[Theme]:
     """Themes offered for new topics."""
-    return list(
-        session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.position, Theme.name))
-    )
+    return [theme for theme in _all(session)[1] if theme.is_active]
 
 
 def save_theme(
@@ -103,6 +133,7 @@ def save_theme(
     theme.position = position if position is not None else theme.position
     theme.is_active = is_active
     session.flush()
+    _forget()
     return theme
 
 

@@ -2,8 +2,11 @@
 
 Thanks: one per member per post, never on one's own post; ``posts.thanks_count`` is kept by
 atomic UPDATEs so lists and pages read it without counting. The post's author gets one
-notification per post (key ``thanks:<post id>``) whose count and latest thanker move with each
-new thanks, and which turns unread again; thanks are never e-mailed.
+notification per post (key ``thanks:<post id>``), never if she muted the topic, its region or
+its theme. Its ``count`` is a high-water mark, the most thanks it has told about: a thanks
+beyond it turns the notification unread and new again, while thanks taken back and given again
+do not (nobody can keep lighting someone's bell). Its text takes the post's current count and
+names the latest thanker; with no thanks left it is not shown. Thanks are never e-mailed.
 
 Bookmarks: any post a member may see, with an optional note and reminder; a worker step
 (``send_due_reminders``) turns due reminders into notifications, each once.
@@ -24,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from forum import notify, permissions, privacy
+from forum import following, notify, permissions, privacy
 from forum.errors import Invalid, NotAllowed
 from forum.models import Notification, NotificationKind, Post, User
 from forum.models.reactions import Bookmark, PostThanks
@@ -76,7 +79,9 @@ def thank(session: Session, user: User, post: Post) -> bool:
         .execution_options(synchronize_session=False)
     )
     set_committed_value(post, "thanks_count", int(count or 0))
-    _notify_thanks(session, post, user, int(count or 0))
+    # Muted (the topic, its region or its theme) means never notified, as in forum.notify.
+    if not following.muted_members(session, post.topic, [post.author_id]):
+        _notify_thanks(session, post, user, int(count or 0))
     session.flush()
     return True
 
@@ -102,7 +107,7 @@ def unthank(session: Session, user: User, post: Post) -> bool:
         or 0
     )
     set_committed_value(post, "thanks_count", count)
-    _withdraw_thanks(session, post, user, count)
+    _withdraw_thanks(session, post, user)
     session.flush()
     return True
 
@@ -145,8 +150,10 @@ def _thanks_key(post: Post) -> str:
 
 
 def _notify_thanks(session: Session, post: Post, actor: User, count: int) -> None:
-    """One notification per post for its author, upserted: the count and latest thanker move,
-    and it is unread and new again. Never e-mailed (``email_due_at`` stays NULL)."""
+    """One notification per post for its author, upserted, naming the latest thanker. Only a
+    count beyond the high-water mark (``count``, never lowered) makes it unread and new again,
+    in the one statement, so two thanks at once still move it once each. Never e-mailed
+    (``email_due_at`` stays NULL)."""
     now = utcnow()
     stmt = _insert(session)(Notification).values(
         user_id=post.author_id,
@@ -161,28 +168,29 @@ def _notify_thanks(session: Session, post: Post, actor: User, count: int) -> Non
         read_at=None,
         email_due_at=None,
     )
+    # CASE rather than GREATEST/max(a, b): the one spelling SQLite and PostgreSQL share. The
+    # SET expressions all read the row as it was, so ``higher`` means the same in each.
+    higher = stmt.excluded.count > Notification.count
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["user_id", "key"],
             set_={
-                "count": stmt.excluded.count,
+                "count": case((higher, stmt.excluded.count), else_=Notification.count),
                 "actor_id": stmt.excluded.actor_id,
-                "created_at": stmt.excluded.created_at,
-                "read_at": None,
+                "created_at": case(
+                    (higher, stmt.excluded.created_at), else_=Notification.created_at
+                ),
+                "read_at": case((higher, None), else_=Notification.read_at),
             },
         )
     )
 
 
-def _withdraw_thanks(session: Session, post: Post, actor: User, count: int) -> None:
-    """Thanks taken back: the notification counts one less (gone at none), quietly (it does
-    not turn unread); if it named the member who took it back, it names the latest other."""
+def _withdraw_thanks(session: Session, post: Post, actor: User) -> None:
+    """Thanks taken back: quietly (it does not turn unread), and the count it told about
+    stays, so thanking again does not notify again; if it named the member who took it back,
+    it names the latest other. At no thanks the row stays, hidden (listed_notifications)."""
     where = (Notification.user_id == post.author_id, Notification.key == _thanks_key(post))
-    if count == 0:
-        session.execute(
-            delete(Notification).where(*where).execution_options(synchronize_session=False)
-        )
-        return
     latest = (
         select(PostThanks.user_id)
         .where(PostThanks.post_id == post.id)
@@ -194,7 +202,6 @@ def _withdraw_thanks(session: Session, post: Post, actor: User, count: int) -> N
         update(Notification)
         .where(*where)
         .values(
-            count=count,
             actor_id=case((Notification.actor_id == actor.id, latest), else_=Notification.actor_id),
         )
         .execution_options(synchronize_session=False)
@@ -202,9 +209,12 @@ def _withdraw_thanks(session: Session, post: Post, actor: User, count: int) -> N
 
 
 def thanks_label(notification: Notification) -> str:
-    """'Anne sagde tak' / 'Anne og 3 andre sagde tak' for a thanks notification."""
+    """'Anne sagde tak' / 'Anne og 3 andre sagde tak' for a thanks notification: the post's
+    thanks now (the notification's own count is what it told about, which may be more)."""
     name = notification.actor.display_name if notification.actor else _("Et medlem")
-    others = max(int(notification.count or 1) - 1, 0)
+    post = notification.post
+    total = post.thanks_count if post is not None else notification.count
+    others = max(int(total or 1) - 1, 0)
     if others == 0:
         return _("%(name)s sagde tak", name=name)
     return ngettext(

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, case, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -119,13 +119,14 @@ def record_read(
 
 
 def started(session: Session, user: User, topic: Topic) -> None:
-    """The author watches a topic they started, and has read its first post."""
+    """The author watches a topic they started (or follows it as they chose under
+    /indstillinger), and has read its first post."""
     session.add(
         TopicMember(
             user_id=user.id,
             topic_id=topic.id,
             last_read_post_number=1,
-            level=WATCHING,
+            level=user.started_topic_level,
             level_reason="created",
             first_visited_at=topic.created_at,
         )
@@ -134,8 +135,9 @@ def started(session: Session, user: User, topic: Topic) -> None:
 
 
 def replied(session: Session, user: User, topic: Topic, post: Post) -> None:
-    """A member who replies tracks the topic (unless they chose otherwise), read to their post."""
-    _upsert(session, user.id, topic.id, last_read=post.number, at_least=TRACKING)
+    """A member who replies tracks the topic (or the level they chose under /indstillinger;
+    never lowering a level they have), read to their post."""
+    _upsert(session, user.id, topic.id, last_read=post.number, at_least=user.replied_topic_level)
 
 
 def mark_all_read(session: Session, user: User) -> None:
@@ -149,6 +151,59 @@ def mark_all_read(session: Session, user: User) -> None:
         .where(TopicMember.user_id == user.id, TopicMember.last_read_post_number < last)
         .values(last_read_post_number=last)
         .execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def mark_read_in(
+    session: Session, user: User, *, region_id: int | None = None, theme_id: int | None = None
+) -> None:
+    """Mark one region's and/or theme's topics read (the button on its page; Discourse's
+    dismiss in a category): every followed topic there is read to its last post, and its
+    new topics count as opened. The member's cut-off stays, so new topics elsewhere stay new.
+    Two set-based statements, however many topics the place holds."""
+    from forum import permissions
+
+    if region_id is None and theme_id is None:
+        raise ValueError("mark_read_in needs a region or a theme; mark_all_read is for all")
+    place = [Topic.region_id == region_id] if region_id is not None else []
+    if theme_id is not None:
+        place.append(Topic.theme_id == theme_id)
+    in_place = select(Topic.id).where(*place)
+    last = select(Topic.post_number_max).where(Topic.id == TopicMember.topic_id).scalar_subquery()
+    session.execute(
+        update(TopicMember)
+        .where(
+            TopicMember.user_id == user.id,
+            TopicMember.topic_id.in_(in_place),
+            TopicMember.last_read_post_number < last,
+        )
+        .values(last_read_post_number=last)
+        .execution_options(synchronize_session=False)
+    )
+    # The new topics there (created since the cut-off, never opened: no row) get a row read
+    # to their last post, as if opened; bounded by the cut-off (at most NEW_DAYS of topics).
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new_there = select(
+        literal(user.id),
+        Topic.id,
+        Topic.post_number_max,
+        literal(NORMAL),
+        literal(""),
+    ).where(
+        *place,
+        permissions.visible_topics(user),
+        Topic.created_at > new_cutoff(user),
+        ~exists().where(TopicMember.topic_id == Topic.id, TopicMember.user_id == user.id),
+    )
+    columns = TopicMember.__table__.c
+    session.execute(
+        insert(TopicMember)
+        .from_select(
+            ["user_id", "topic_id", "last_read_post_number", "level", "level_reason"], new_there
+        )
+        .on_conflict_do_nothing(index_elements=[columns.user_id, columns.topic_id])
     )
     session.flush()
 
@@ -187,7 +242,8 @@ def _upsert(
     session: Session, user_id: int, topic_id: int, *, last_read: int, at_least: int = NORMAL
 ) -> None:
     # One INSERT ... ON CONFLICT: the marker only moves forward (GREATEST / MAX, as Discourse's
-    # update_last_read), and the level only rises to ``at_least`` from normal, never from muted.
+    # update_last_read), and the level only rises to ``at_least``: from normal, or from a level
+    # the member did not choose themselves (tracking by a region, to watching); never from muted.
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     greatest = func.greatest if dialect == "postgresql" else func.max
@@ -200,7 +256,11 @@ def _upsert(
         first_visited_at=utcnow(),
     )
     current = TopicMember.__table__.c
-    rise = and_(current.level == NORMAL, stmt.excluded.level > NORMAL)
+    rise = and_(
+        current.level > MUTED,
+        current.level < stmt.excluded.level,
+        or_(current.level == NORMAL, current.level_reason != "chosen"),
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[current.user_id, current.topic_id],
         set_={

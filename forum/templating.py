@@ -139,12 +139,19 @@ def query_args(exclude: dict[str, object] | None = None) -> dict[str, str]:
     }
 
 
-def url_with(**changes: object) -> str:
-    """The current page's URL with some query arguments changed (for pagination links)."""
-    view_args = dict(request.view_args or {})
-    args = query_args(exclude=view_args)
+def url_with(
+    _endpoint: str | None = None, _values: dict[str, object] | None = None, **changes: object
+) -> str:
+    """The current page's URL with some query arguments changed (for pagination links).
+
+    ``_endpoint`` with its path arguments ``_values`` names the page to link to instead, for a
+    page shown at an address that decides what it shows itself: a post's permalink picks the
+    page of its post (``?page`` would be ignored), a form's POST is no page to link to."""
+    current = dict(request.view_args or {})
+    view_args = current if _endpoint is None else dict(_values or {})
+    args = query_args(exclude={**current, **view_args})
     args.update({k: str(v) for k, v in changes.items() if v is not None})
-    return url_for(request.endpoint or "browse.latest", **view_args, **args)
+    return url_for(_endpoint or request.endpoint or "browse.latest", **view_args, **args)
 
 
 def topic_url(topic: object, **kwargs: object) -> str:
@@ -209,6 +216,17 @@ def row_kit() -> RowKit:
     return kit
 
 
+def feed_url(endpoint: str, **values: object) -> str:
+    """The logged-in member's own address of a feed (forum.feeds: it carries their token),
+    absolute, for a feed reader."""
+    from flask_login import current_user
+
+    from forum.feeds import feed_token
+    from forum.urls import external_url
+
+    return external_url(endpoint, token=feed_token(current_user), **values)
+
+
 def meeting_url(meeting: object, **kwargs: object) -> str:
     """A meeting's page: /moeder/<id>-<slug>."""
     return url_for("meetings.show", meeting_id=meeting.id, slug=meeting.slug, **kwargs)  # type: ignore[attr-defined]
@@ -265,6 +283,7 @@ def register(app: Flask) -> None:
     app.add_template_global(topic_url, "topic_url")
     app.add_template_global(post_url, "post_url")
     app.add_template_global(row_kit, "row_kit")
+    app.add_template_global(feed_url, "feed_url")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(KIND_LABELS, "KIND_LABELS")
     app.add_template_global(ROLE_LABELS, "ROLE_LABELS")

@@ -31,6 +31,10 @@ from forum.models import (
 from forum.slugs import slugify
 from forum.timeutil import utcnow
 
+# A sparring question asked within this many days, without a marked answer, is still open:
+# Til dig and the digest offer it to the members of its region who could help.
+OPEN_QUESTION_DAYS = 30
+
 KIND_LABELS = {
     TopicKind.DISCUSSION: _l("Drøftelse"),
     TopicKind.SPARRING: _l("Sparring"),
@@ -319,6 +323,9 @@ def edit_post(
         new_title, body = None, clean_body(body)
     if body == post.body and (new_title is None or new_title == post.topic.title):
         return post  # nothing changed: no empty revision
+    # Members the edit names that the post did not (outside quotes): the worker tells them.
+    named = set(markup.mentions(body, quoted=False))
+    newly_named = bool(named and named - set(markup.mentions(post.body, quoted=False)))
     session.add(
         PostRevision(
             post_id=post.id,
@@ -337,6 +344,8 @@ def edit_post(
     post.edited_at = utcnow()
     post.edited_by = editor
     session.flush()
+    if newly_named:
+        notify.enqueue(session, "edit", post, editor)
     return post
 
 

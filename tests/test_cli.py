@@ -7,6 +7,7 @@ import logging
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -20,6 +21,7 @@ from forum.models import (
     MailMessage,
     Meeting,
     Municipality,
+    NotifyOutboxEntry,
     Post,
     Region,
     Role,
@@ -176,6 +178,16 @@ def test_demo_loads_the_network(runner, app):
         )
         assert names == ["pdf", "pptx"], meeting.title
     assert set(db.session.scalars(select(Attachment.text_status))) == {TextStatus.OK}
+    # Put up the day after each meeting, and nobody is told now of the demo's past.
+    for meeting in held:
+        for attachment in db.session.scalars(
+            select(Attachment).where(Attachment.meeting_id == meeting.id)
+        ):
+            assert attachment.created_at == meeting.ends_at + timedelta(days=1)
+    assert count(NotifyOutboxEntry) >= 1
+    assert not db.session.scalars(
+        select(NotifyOutboxEntry).where(NotifyOutboxEntry.done_at.is_(None))
+    ).all()
 
     pinned = db.session.execute(
         select(Region.slug, func.count(Topic.id))

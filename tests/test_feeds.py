@@ -243,6 +243,10 @@ def test_a_deactivated_members_feed_is_gone(session, reader, admin, member) -> N
     assert _get(reader, path).status_code == 200
     set_active(session, admin, member, False)
     assert _get(reader, path).status_code == 404
+    # Reactivated, the member has new addresses: the old one stays dead.
+    set_active(session, admin, member, True)
+    assert _get(reader, path).status_code == 404
+    assert _get(reader, _path(member)).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -594,3 +598,28 @@ def test_a_feed_never_writes(app, session, reader, count_queries, member) -> Non
     _, statements = _statements(app, reader, count_queries, _path(member))
     writes = [s for s in statements if s.lstrip().split(None, 1)[0].upper() != "SELECT"]
     assert writes == []
+
+
+def test_each_page_offers_its_own_feed(client, auth, reader, session, member, other_member):  # type: ignore[no-untyped-def]
+    """/latest, a region's, a theme's and a topic's page announce their feed (a <link> in
+    the head, for readers and browser add-ons) and link to it; the address is the member's
+    own, and a reader that follows it gets that feed."""
+    topic = _topic(session, other_member, "Netværksanbringelser i praksis", replies=1)
+    auth.login(member)
+    pages = {
+        "/latest": "latest.atom",
+        "/region/midtjylland": "region/midtjylland.atom",
+        "/tema/netvaerksanbringelser": "tema/netvaerksanbringelser.atom",
+        f"/t/{topic.slug}/{topic.id}": f"t/{topic.id}.atom",
+    }
+    for page, feed in pages.items():
+        html = client.get(page).get_data(True)
+        announced = re.findall(r'<link rel="alternate" type="application/atom\+xml"[^>]*>', html)
+        assert len(announced) == 1, page
+        href = re.search(r'href="([^"]+)"', announced[0]).group(1)
+        assert href == BASE_URL + _path(member, feed)
+        assert f'<a href="{href}" type="application/atom+xml">' in html
+        parsed = _parse(_get(reader, href.removeprefix(BASE_URL)))
+        assert parsed.entries, page
+    # Not on the lists that are the member's own state (/unread, /new).
+    assert 'rel="alternate"' not in client.get("/unread").get_data(True)

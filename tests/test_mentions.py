@@ -124,6 +124,70 @@ def test_pathological_input_is_bounded(source: str) -> None:
     assert html.count('class="mention"') <= 500
 
 
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("> @anne skrev noget", []),
+        (">@anne", []),
+        ("> > @anne i et citat i et citat", []),
+        ("> - @anne\n> - @bo", []),
+        ("> # @anne", []),
+        # A lazy continuation line is part of the quote, as Markdown shows it.
+        ("> Citat\n@anne fortsætter", []),
+        ("> **Bo skrev:**\n> Spørg @anne\n\nTak, @cille", ["cille"]),
+        ("@anne\n\n> @anne og @bo", ["anne"]),
+        ("> @bo\n\n@anne og @bo", ["anne", "bo"]),
+        ("> > @bo\n>\n> @cille\n\n@dorte", ["dorte"]),
+        ("- > @anne\n- @bo", ["bo"]),
+        # Not a quote: in code, or with the ">" escaped.
+        ("`> @anne`", []),
+        ("\\> @anne", ["anne"]),
+        ("a > @anne", ["anne"]),
+    ],
+)
+def test_mentions_outside_quotes(source: str, expected: list[str]) -> None:
+    assert mentions(source, quoted=False) == expected
+
+
+def test_quoted_mentions_are_still_linked() -> None:
+    source = "> @anne skrev noget\n\n@bo"
+    assert mentions(source) == ["anne", "bo"]
+    assert mentions(source, quoted=False) == ["bo"]
+    html = render(source, mentions(source))
+    assert '<blockquote>\n<p><a class="mention" href="/u/anne"' in html
+    assert html.count('class="mention"') == 2
+
+
+def test_mentions_outside_quotes_are_limited_apart_from_quoted_ones() -> None:
+    quoted = "\n".join(f"> @citeret-{i}" for i in range(30))
+    source = quoted + "\n\n" + " ".join(f"@medlem-{i}" for i in range(30))
+    assert mentions(source, quoted=False) == [f"medlem-{i}" for i in range(MAX_MENTIONS)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        ">" * 20_000 + " @anne",
+        "> " * 15_000 + "@anne",
+        "> @anne\n" * 3_750,  # 30,000 characters, the longest post
+        ">\n" * 15_000,
+        "> a\n" * 7_500,
+        "".join("> " * (i % 50) + "@a\n" for i in range(1_000)),
+        ("> @anne\n" + "@bo\n\n") * 2_000,
+        "\n".join(">" * i + " @anne" for i in range(1, 240)),
+    ],
+)
+def test_pathological_quotes_are_bounded(source: str) -> None:
+    started = time.perf_counter()
+    outside = mentions(source, quoted=False)
+    found = mentions(source)
+    html = render(source, found)
+    assert time.perf_counter() - started < 5
+    assert len(outside) <= len(found) <= MAX_MENTIONS
+    assert "anne" not in outside
+    assert html.count('class="mention"') <= 500
+
+
 # --- render(mentioned=...) -------------------------------------------------------------------
 
 

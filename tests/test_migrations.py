@@ -52,3 +52,36 @@ def test_migrations_run_over_existing_data_down_and_up(tmp_path) -> None:  # typ
             assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0011_gives_every_member_the_defaults_and_goes_back(app) -> None:  # type: ignore[no-untyped-def]
+    """Members from before 0011 watch the topics they start and track those they reply to
+    (the server defaults); downgrading drops the two columns again, on each backend."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+
+    from tests import factories
+
+    member = factories.user(db.session, name="Mette Kjær", municipality="Aarhus")
+    member.started_topic_level, member.replied_topic_level = 1, 1
+    db.session.commit()
+    member_id = member.id
+    db.session.remove()
+
+    def columns() -> set[str]:
+        with db.engine.connect() as connection:
+            return {column["name"] for column in inspect(connection).get_columns("users")}
+
+    downgrade(revision="0010")
+    try:
+        assert {"started_topic_level", "replied_topic_level"}.isdisjoint(columns())
+    finally:
+        upgrade()
+    assert {"started_topic_level", "replied_topic_level"} <= columns()
+    with db.engine.connect() as connection:
+        levels = connection.execute(
+            text("SELECT started_topic_level, replied_topic_level FROM users WHERE id = :id"),
+            {"id": member_id},
+        ).one()
+    assert tuple(levels) == (3, 2)
+    db.engine.dispose()

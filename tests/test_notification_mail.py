@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select, update
 
-from forum import emails, mail, notify, places, unsubscribe
+from forum import emails, following, logins, mail, notify, places, unsubscribe
 from forum import topics as domain
 from forum.models import MailMessage, Notification, NotificationKind, TopicKind
 from forum.timeutil import utcnow
@@ -212,7 +212,7 @@ def test_each_member_is_mailed_in_their_own_language(session, people, mailbox) -
         (NotificationKind.REPLIED_TO_POST, 1, "Bo Hjælper svarede på dit indlæg i"),
         (NotificationKind.QUOTED, 1, "Bo Hjælper citerede dig i"),
         (NotificationKind.MENTIONED, 1, "Bo Hjælper nævnte dig i"),
-        (NotificationKind.ANSWER, 1, "Dit svar blev markeret som løsningen"),
+        (NotificationKind.ANSWER, 1, "Dit svar blev markeret som svaret der hjalp"),
         (NotificationKind.NEW_TOPIC, 1, "Nyt emne i Region Midtjylland"),
         (NotificationKind.NEW_POST, 1, "Nyt indlæg i"),
         (NotificationKind.REMINDER, 1, "Påmindelse"),
@@ -264,7 +264,7 @@ def test_an_away_member_is_mailed_only_after_the_delay(session, people, mailbox,
     mail.send_pending(session)
     (message,) = mailbox.to(people["asker"].email)
     assert message["Subject"] == f"Bo Hjælper svarede på dit emne: {TITLE}"
-    assert f"inden for {clock.delay // 60} minutter" in text_part(message)
+    assert f"på forummet i {clock.delay // 60} minutter efter" in text_part(message)
 
 
 def test_an_away_member_who_read_it_meanwhile_gets_none(session, people, mailbox, clock) -> None:  # type: ignore[no-untyped-def]
@@ -281,6 +281,107 @@ def test_an_away_member_who_read_it_meanwhile_gets_none(session, people, mailbox
     notification = notification_of(session, people["asker"])
     assert emails.queue_notification_mail(session, notification) is None
     assert notification.emailed_at is None
+
+
+def _seen_on_the_forum(session, client, people, how: str) -> None:  # type: ignore[no-untyped-def]
+    """The asker is on the forum after their notification came, without opening it."""
+    member = people["asker"]
+    if how == "logged in":
+        session.commit()
+        client.post("/login", data={"email": member.email, "password": factories.PASSWORD})
+    elif how == "used the forum":
+        # Their login in use: forum.logins moves last_seen_at as they go from page to page.
+        login = logins.start(session, member, remember=False)
+        login.last_seen_at = utcnow()
+    else:  # posted elsewhere, within the first minutes (before any login's use is recorded)
+        elsewhere = factories.topic(session, people["helper"], title="Et andet emne")
+        domain.reply(session, member, elsewhere, "Anne skriver et andet sted imens.")
+    session.commit()
+
+
+@pytest.mark.parametrize("how", ["posted", "used the forum", "logged in"])
+def test_an_away_member_on_the_forum_meanwhile_is_not_mailed(  # type: ignore[no-untyped-def]
+    session, client, people, mailbox, clock, how
+):
+    topic = asked(session, people["asker"], "away")
+    answered(session, topic, people["helper"])
+    _seen_on_the_forum(session, client, people, how)
+    clock.past_delay(1)
+    assert notify.run(session).emails == 0
+    mail.send_pending(session)
+    assert mailbox.to(people["asker"].email) == []
+    # It stays in the bell, unread, and is not mailed later either.
+    notification = notification_of(session, people["asker"])
+    assert (notification.read_at, notification.email_due_at) == (None, None)
+    assert notification.emailed_at is None
+    assert notify.unread_count(session, people["asker"]) == 1
+    clock.past_delay(600)
+    assert notify.run(session).emails == 0
+
+
+def test_an_away_member_last_seen_before_the_notification_is_mailed(  # type: ignore[no-untyped-def]
+    session, people, mailbox, clock
+):
+    """Asked, then left: a reply a minute later is mailed once the delay is over."""
+    login = logins.start(session, people["asker"], remember=False)
+    topic = asked(session, people["asker"], "away")
+    login.last_seen_at = utcnow() - timedelta(seconds=1)  # the asking request, just before
+    session.commit()
+    answered(session, topic, people["helper"])
+    clock.past_delay(1)
+    assert notify.run(session).emails == 1
+    mail.send_pending(session)
+    assert len(mailbox.to(people["asker"].email)) == 1
+
+
+def test_an_always_member_is_mailed_at_once_on_the_forum_or_not(  # type: ignore[no-untyped-def]
+    session, client, people, mailbox
+):
+    topic = asked(session, people["asker"], "always")
+    _seen_on_the_forum(session, client, people, "used the forum")
+    answered(session, topic, people["helper"])
+    mail.send_pending(session)
+    assert len(mailbox.to(people["asker"].email)) == 1
+
+
+@pytest.mark.parametrize("muted", ["theme", "region", "topic"])
+def test_muting_before_the_e_mail_is_due_stops_it(session, people, mailbox, clock, muted) -> None:  # type: ignore[no-untyped-def]
+    helper = people["helper"]
+    helper.email_level = "away"  # hears of the new topic in their region
+    topic = asked(session, people["asker"], "never")
+    (notification,) = session.scalars(select(Notification).where(Notification.user_id == helper.id))
+    assert notification.kind == NotificationKind.NEW_TOPIC and notification.email_due_at
+    if muted == "theme":
+        following.set_theme_level(session, helper, topic.theme, following.MUTED)
+    elif muted == "region":
+        following.set_region_level(session, helper, topic.region, following.MUTED)
+    else:
+        following.set_topic_level(session, helper, topic, following.MUTED)
+    session.commit()
+    clock.past_delay(1)
+    assert notify.run(session).emails == 0
+    mail.send_pending(session)
+    assert mailbox.received == []
+    session.expire_all()
+    assert (notification.email_due_at, notification.emailed_at) == (None, None)
+
+
+def test_a_mute_elsewhere_does_not_stop_the_e_mail(session, people, mailbox, clock) -> None:  # type: ignore[no-untyped-def]
+    helper = people["helper"]
+    helper.email_level = "away"
+    asked(session, people["asker"], "never")
+    following.set_theme_level(
+        session, helper, places.theme_by_slug(session, "familiepleje"), following.MUTED
+    )
+    following.set_region_level(
+        session, helper, places.region_by_slug(session, "hovedstaden"), following.MUTED
+    )
+    session.commit()
+    clock.past_delay(1)
+    assert notify.run(session).emails == 1
+    mail.send_pending(session)
+    (message,) = mailbox.to(helper.email)
+    assert message["Subject"] == f"Nyt emne i Region Midtjylland: {TITLE}"
 
 
 @pytest.mark.parametrize("what", ["post deleted", "member deactivated", "member chose never"])

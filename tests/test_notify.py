@@ -6,12 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from forum import following, notify, places, reading
 from forum import topics as domain
 from forum.extensions import db
-from forum.models import Notification, NotificationKind, NotifyOutboxEntry, TopicKind
+from forum.models import Notification, NotificationKind, NotifyOutboxEntry, TopicKind, TopicMember
 from forum.timeutil import utcnow
 from tests import factories
 
@@ -333,3 +333,332 @@ def test_notify_cli_reports_and_fails_on_given_up_events(app, runner, session, p
     session.commit()
     result = runner.invoke(args=["notify", "status"])
     assert result.exit_code == 1 and "boom" in result.output
+
+
+# -- the levels a member gets by writing (their choice under /indstillinger) ----------------------
+
+
+def _level_row(session, user, topic):  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return session.scalar(
+        select(TopicMember).where(TopicMember.user_id == user.id, TopicMember.topic_id == topic.id)
+    )
+
+
+@pytest.mark.parametrize("started", following.STARTED_LEVELS)
+@pytest.mark.parametrize("replied", following.REPLIED_LEVELS)
+def test_the_levels_from_writing_follow_the_members_choice(session, people, started, replied):  # type: ignore[no-untyped-def]
+    following.set_default_levels(session, people["asker"], started=started, replied=replied)
+    following.set_default_levels(session, people["helper"], started=started, replied=replied)
+    topic = start(session, people["asker"])
+    assert following.topic_level(session, people["asker"], topic) == started
+    domain.reply(session, people["helper"], topic, "Vi har gode erfaringer med det.")
+    session.commit()
+    assert following.topic_level(session, people["helper"], topic) == replied
+    # The asker's own reply never lowers what they have.
+    domain.reply(session, people["asker"], topic, "Tak for svaret.")
+    session.commit()
+    assert following.topic_level(session, people["asker"], topic) == max(started, replied)
+
+
+def test_a_member_with_normal_for_replies_does_not_track_what_they_reply_to(session, people):  # type: ignore[no-untyped-def]
+    people["helper"].replied_topic_level = reading.NORMAL
+    topic = start(session, people["asker"])
+    domain.reply(session, people["helper"], topic, "Vi har gode erfaringer med det.")
+    domain.reply(session, people["outsider"], topic, "Det har vi også.")
+    session.commit()
+    row = _level_row(session, people["helper"], topic)
+    assert (row.level, row.level_reason, row.last_read_post_number) == (reading.NORMAL, "", 2)
+    assert reading.unread_posts(session, people["helper"], [topic.id]) == {}  # not tracked
+    assert reading.unread_posts(session, people["outsider"], [topic.id]) == {}  # read to 3
+    domain.reply(session, people["asker"], topic, "Tak begge to.")
+    session.commit()
+    assert reading.unread_posts(session, people["outsider"], [topic.id]) == {topic.id: (1, 4)}
+
+
+def test_watching_what_one_replies_to_tells_of_each_new_post(session, people):  # type: ignore[no-untyped-def]
+    people["outsider"].replied_topic_level = reading.WATCHING
+    topic = start(session, people["asker"])
+    domain.reply(session, people["outsider"], topic, "Hvordan gør I det?")
+    session.commit()
+    domain.reply(session, people["facilitator"], topic, "Sådan her.")
+    session.commit()
+    assert told(session)[(people["outsider"].id, 3)] == NotificationKind.NEW_POST
+
+
+def test_a_new_choice_is_for_topics_from_then_on(session, people):  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    domain.reply(session, people["helper"], topic, "Et svar.")
+    session.commit()
+    following.set_default_levels(
+        session, people["asker"], started=reading.NORMAL, replied=reading.NORMAL
+    )
+    following.set_default_levels(
+        session, people["helper"], started=reading.NORMAL, replied=reading.NORMAL
+    )
+    domain.reply(session, people["helper"], topic, "Et svar mere.")
+    session.commit()
+    assert following.topic_level(session, people["asker"], topic) == reading.WATCHING
+    assert following.topic_level(session, people["helper"], topic) == reading.TRACKING
+    later = start(session, people["asker"], title="Et nyt emne om samvær")
+    assert following.topic_level(session, people["asker"], later) == reading.NORMAL
+
+
+def test_replying_raises_a_level_given_by_a_place_not_one_chosen(session, people):  # type: ignore[no-untyped-def]
+    region = places.region_by_slug(session, "midtjylland")
+    for name in ("helper", "outsider"):
+        following.set_region_level(session, people[name], region, reading.TRACKING)
+        people[name].replied_topic_level = reading.WATCHING
+    topic = start(session, people["asker"])
+    notify.run(session)  # the region's trackers track the new topic ("place")
+    following.set_topic_level(session, people["outsider"], topic, reading.TRACKING)  # chosen
+    assert following.topic_level(session, people["helper"], topic) == reading.TRACKING
+    for name in ("helper", "outsider"):
+        domain.reply(session, people[name], topic, f"Et svar fra {name}.")
+    session.commit()
+    assert following.topic_level(session, people["helper"], topic) == reading.WATCHING
+    assert following.topic_level(session, people["outsider"], topic) == reading.TRACKING
+
+
+@pytest.mark.parametrize("level", [reading.MUTED, 4, "følger", None])
+def test_a_default_level_outside_the_choices_is_refused(session, people, level):  # type: ignore[no-untyped-def]
+    from forum.errors import Invalid
+
+    with pytest.raises(Invalid) as refused:
+        following.set_default_levels(
+            session, people["asker"], started=reading.WATCHING, replied=level
+        )
+    assert refused.value.field == "replied_topic_level"
+    assert people["asker"].replied_topic_level == reading.TRACKING
+
+
+# -- a pending e-mail, checked again when it is due ----------------------------------------------
+
+
+def test_the_send_time_checks_take_the_same_statements_for_any_batch(  # type: ignore[no-untyped-def]
+    session, people, count_queries
+):
+    """Mutes and "seen on the forum" are looked up for the whole batch, not per notification."""
+    from forum import logins
+
+    people["helper"].email_level = "never"
+    region = places.region_by_slug(session, "midtjylland")
+    counts = []
+    for size in (2, 8):
+        members = [factories.user(session, municipality="Aarhus") for _ in range(size)]
+        start(session, people["asker"], title=f"Emne med {size} følgere")
+        notify.run(session)  # "away": their e-mails wait
+        for n, member in enumerate(members):
+            if n % 2:
+                logins.start(session, member, remember=False)  # on the forum since
+            else:
+                following.set_region_level(session, member, region, reading.MUTED)
+        session.execute(
+            update(Notification)
+            .where(Notification.email_due_at.is_not(None))
+            .values(email_due_at=utcnow() - timedelta(seconds=1))
+        )
+        session.commit()
+        with count_queries() as counter:
+            assert notify.queue_due_emails(session) == 0
+        counts.append(counter.count)
+        assert (
+            session.scalar(
+                select(func.count(Notification.id)).where(Notification.email_due_at.is_not(None))
+            )
+            == 0
+        )
+        for member in members:  # out of the next round (seen before its topic came)
+            member.email_level = "never"
+    assert counts[0] == counts[1]
+
+
+# -- mentions in quotes and edits ------------------------------------------------------------
+
+
+def test_a_mention_inside_a_quote_does_not_notify(session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    told(session)
+    helper, outsider = people["helper"].username, people["outsider"].username
+    body = f"> **Bo skrev:**\n> Spørg @{outsider}\n>> og @{outsider} igen\n\nEnig, @{helper}."
+    domain.reply(session, people["facilitator"], topic, body)
+    session.commit()
+    result = told(session)
+    assert result[(people["helper"].id, 2)] == NotificationKind.MENTIONED
+    assert (people["outsider"].id, 2) not in result
+
+
+def edited(session, editor, post, body):  # type: ignore[no-untyped-def]
+    """Edit the post and let the worker run: recipient -> (kind, actor) for that post."""
+    domain.edit_post(session, editor, post, body=body)
+    session.commit()
+    notify.run(session)
+    session.expire_all()
+    return {
+        n.user_id: (n.kind, n.actor_id)
+        for n in session.scalars(select(Notification).where(Notification.post_id == post.id))
+    }
+
+
+def outbox_rows(session) -> int:  # type: ignore[no-untyped-def]
+    return int(session.scalar(select(func.count(NotifyOutboxEntry.id))) or 0)
+
+
+def test_an_edit_tells_the_members_it_newly_mentions_once(session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    helper, outsider = people["helper"], people["outsider"]
+    post = domain.reply(session, people["facilitator"], topic, "Et svar uden navne.")
+    session.commit()
+    told(session)
+    rows = outbox_rows(session)
+    body = f"Et svar til @{helper.username} og @{outsider.username}."
+    result = edited(session, people["facilitator"], post, body)
+    assert outbox_rows(session) == rows + 1  # the edit's own event
+    facilitator_id = people["facilitator"].id
+    assert result[helper.id] == (NotificationKind.MENTIONED, facilitator_id)
+    assert result[outsider.id] == (NotificationKind.MENTIONED, facilitator_id)
+    # Edited again (and the same event run again): nobody is told twice.
+    edited(session, people["facilitator"], post, body + " Rettet.")
+    session.execute(NotifyOutboxEntry.__table__.update().values(done_at=None, attempts=0))
+    session.commit()
+    notify.run(session)
+    counts = session.execute(
+        select(Notification.user_id, func.count())
+        .where(Notification.post_id == post.id)
+        .group_by(Notification.user_id)
+    ).all()
+    assert all(count == 1 for _, count in counts)
+    assert {user_id for user_id, _ in counts} == {people["asker"].id, helper.id, outsider.id}
+
+
+def test_an_edit_does_not_tell_the_already_mentioned_again(session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    helper, outsider = people["helper"], people["outsider"]
+    post = domain.reply(session, people["facilitator"], topic, f"Spørg @{helper.username}.")
+    session.commit()
+    told(session)
+    before = session.scalars(select(Notification).where(Notification.user_id == helper.id)).all()
+    body = f"Spørg @{helper.username} eller @{outsider.username}."
+    result = edited(session, people["facilitator"], post, body)
+    assert result[outsider.id][0] == NotificationKind.MENTIONED
+    after = session.scalars(select(Notification).where(Notification.user_id == helper.id)).all()
+    assert [n.id for n in after] == [n.id for n in before]
+
+
+def test_a_mention_removed_and_added_again_is_not_told_again(session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    helper = people["helper"]
+    post = domain.reply(session, people["facilitator"], topic, f"Spørg @{helper.username}.")
+    session.commit()
+    told(session)
+    notify.mark_read(session, helper)
+    session.commit()
+    edited(session, people["facilitator"], post, "Spørg en anden.")
+    result = edited(session, people["facilitator"], post, f"Spørg alligevel @{helper.username}.")
+    assert result[helper.id][0] == NotificationKind.MENTIONED
+    assert notify.unread_count(session, helper) == 0
+
+
+def test_a_mention_not_told_then_is_not_told_by_a_later_edit(session, people) -> None:  # type: ignore[no-untyped-def]
+    """Mentioned while she had muted the topic: the mention is not new when an edit names
+    someone else after she stopped muting it."""
+    topic = start(session, people["asker"])
+    helper, outsider = people["helper"], people["outsider"]
+    following.set_topic_level(session, helper, topic, reading.MUTED)
+    post = domain.reply(session, people["facilitator"], topic, f"Spørg @{helper.username}.")
+    session.commit()
+    told(session)
+    following.set_topic_level(session, helper, topic, reading.NORMAL)
+    body = f"Spørg @{helper.username} eller @{outsider.username}."
+    result = edited(session, people["facilitator"], post, body)
+    assert outsider.id in result and helper.id not in result
+
+
+@pytest.mark.parametrize("place", ["topic", "region", "theme"])
+def test_an_edit_does_not_tell_a_member_who_muted_the_topic(session, people, place) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    helper = people["helper"]
+    if place == "topic":
+        following.set_topic_level(session, helper, topic, reading.MUTED)
+    elif place == "region":
+        following.set_region_level(session, helper, topic.region, reading.MUTED)
+    else:
+        following.set_theme_level(session, helper, topic.theme, reading.MUTED)
+    post = domain.reply(session, people["facilitator"], topic, "Et svar.")
+    session.commit()
+    told(session)
+    assert helper.id not in edited(session, people["facilitator"], post, f"Til @{helper.username}")
+
+
+def test_a_member_told_of_the_reply_is_not_also_told_of_a_mention_added(session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    asker = people["asker"]
+    post = domain.reply(session, people["helper"], topic, "Et svar.")
+    session.commit()
+    told(session)
+    result = edited(session, people["helper"], post, f"Et svar til @{asker.username}.")
+    assert result[asker.id][0] == NotificationKind.REPLIED  # as a reply that mentions her
+
+
+def test_a_moderators_edit_is_told_as_theirs(session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    helper, outsider, facilitator = people["helper"], people["outsider"], people["facilitator"]
+    post = domain.reply(session, helper, topic, "Et svar.")
+    session.commit()
+    told(session)
+    body = f"Et svar til @{outsider.username}, @{helper.username} og @{facilitator.username}."
+    result = edited(session, facilitator, post, body)
+    assert result[outsider.id] == (NotificationKind.MENTIONED, facilitator.id)
+    assert helper.id not in result  # her own post
+    assert facilitator.id not in result  # the editor
+
+
+def test_an_edit_that_names_nobody_new_writes_no_event(session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    helper = people["helper"]
+    post = domain.reply(session, people["facilitator"], topic, f"Spørg @{helper.username}.")
+    session.commit()
+    told(session)
+    rows = outbox_rows(session)
+    for body in (
+        f"Spørg @{helper.username} igen.",
+        f"Spørg @{helper.username}.\n\n> @{people['outsider'].username} skrev noget",
+        f"Spørg @{helper.username} og `@{people['outsider'].username}`.",
+        "Ingen nævnt.",
+    ):
+        domain.edit_post(session, people["facilitator"], post, body=body)
+    session.commit()
+    assert outbox_rows(session) == rows
+
+
+def test_an_edit_deleted_before_the_worker_came_tells_nobody(session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    outsider, facilitator = people["outsider"], people["facilitator"]
+    post = domain.reply(session, people["helper"], topic, "Et svar.")
+    session.commit()
+    told(session)
+    domain.edit_post(session, people["helper"], post, body=f"Til @{outsider.username}.")
+    domain.delete_post(session, facilitator, post)
+    session.commit()
+    assert (outsider.id, 2) not in told(session)
+
+
+def test_after_an_edit_the_worker_tells_the_newly_mentioned(client, auth, session, people) -> None:  # type: ignore[no-untyped-def]
+    topic = start(session, people["asker"])
+    post = domain.reply(session, people["helper"], topic, "Et svar.")
+    session.commit()
+    told(session)
+    post_id, outsider = post.id, people["outsider"]
+    auth.login(people["helper"])
+    response = client.post(
+        f"/p/{post_id}/rediger",
+        data={"body": f"Et svar til @{outsider.username}.", "revision": str(post.revision)},
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    kinds = session.scalars(
+        select(Notification.kind).where(
+            Notification.post_id == post_id, Notification.user_id == outsider.id
+        )
+    ).all()
+    assert kinds == [NotificationKind.MENTIONED]

@@ -421,6 +421,8 @@ POSTS = [
      _everyone(302)),
     ("/indstillinger/e-mail", "/indstillinger/e-mail",
      {"email_level": "never", "digest_period": "daily"}, _everyone(302)),
+    ("/indstillinger/foelger", "/indstillinger/foelger",
+     {"started_topic_level": "2", "replied_topic_level": "1"}, _everyone(302)),
     ("/t/<int:topic_id>/foelg", "/t/{topic}/foelg", {"level": "3"}, _everyone(302)),
     ("/t/<int:topic_id>/foelg", "/t/{locked}/foelg", {"level": "0"}, _everyone(302)),
     ("/t/<int:topic_id>/foelg", "/t/{gone}/foelg", {"level": "0"},

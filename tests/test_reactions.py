@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from forum import reactions
+from forum import following, notify, reactions, reading
 from forum.errors import Invalid, NotAllowed
 from forum.extensions import db
-from forum.models import Notification, NotificationKind, Post
+from forum.models import Notification, NotificationKind, Post, User
 from forum.models.reactions import Bookmark, PostThanks
 from forum.timeutil import utcnow
 from forum.topics import delete_post
@@ -124,9 +124,89 @@ def test_taking_thanks_back_counts_the_notification_down(session, member, reply)
     reactions.thank(session, anne, reply)
     reactions.unthank(session, anne, reply)
     (row,) = notifications(session)
-    assert (row.count, row.actor_id) == (1, member.id)  # no longer names Anne
+    # The text follows the post's thanks; the count is what it has told about.
+    assert (row.count, row.actor_id) == (2, member.id)  # no longer names Anne
+    assert reactions.thanks_label(row) == "Mette Kjær sagde tak"
+    reactions.unthank(session, member, reply)
+    (row,) = notifications(session)  # kept, with what it told about, but not shown
+    assert row.count == 2
+    author = reply.author
+    assert notify.unread_count(session, author) == 0
+    assert session.scalars(notify.page_query(author)).all() == []
+
+
+def _read_long_ago(session, row: Notification) -> None:  # type: ignore[no-untyped-def]
+    row.read_at = utcnow() - timedelta(days=2)
+    row.created_at = utcnow() - timedelta(days=2)
+    session.commit()
+
+
+def test_thanking_again_does_not_notify_again(session, member, reply) -> None:  # type: ignore[no-untyped-def]
+    reactions.thank(session, member, reply)
+    (row,) = notifications(session)
+    _read_long_ago(session, row)
+    read_at, created_at = row.read_at, row.created_at
+    for _ in range(3):  # take back, give again: the bell stays dark
+        reactions.unthank(session, member, reply)
+        reactions.thank(session, member, reply)
+    (row,) = notifications(session)
+    assert (row.count, row.read_at, row.created_at) == (1, read_at, created_at)
+    assert notify.unread_count(session, reply.author) == 0
+    # A second member's thanks is more than it told about: unread and new again.
+    anne = factories.user(session, name="Anne Andersen")
+    reactions.thank(session, anne, reply)
+    (row,) = notifications(session)
+    assert (row.count, row.actor_id, row.read_at) == (2, anne.id, None)
+    assert row.created_at > utcnow() - timedelta(minutes=1)
+    assert reactions.thanks_label(row) == "Anne Andersen og 1 anden sagde tak"
+
+
+def test_the_high_water_mark_never_goes_down(session, member, reply) -> None:  # type: ignore[no-untyped-def]
+    anne = factories.user(session, name="Anne Andersen")
+    bo = factories.user(session, name="Bo Berg")
+    reactions.thank(session, member, reply)
+    reactions.thank(session, anne, reply)
+    (row,) = notifications(session)
+    _read_long_ago(session, row)
+    reactions.unthank(session, member, reply)
+    reactions.unthank(session, anne, reply)
+    # Down to none and up to two again: still no more than it told about.
+    reactions.thank(session, bo, reply)
+    reactions.thank(session, member, reply)
+    (row,) = notifications(session)
+    assert row.count == 2 and row.read_at is not None
+    assert row.actor_id == member.id  # the latest thanker, named quietly
+    assert reactions.thanks_label(row) == "Mette Kjær og 1 anden sagde tak"
+    reactions.thank(session, anne, reply)  # the third thanks: told
+    (row,) = notifications(session)
+    assert (row.count, row.actor_id, row.read_at) == (3, anne.id, None)
+
+
+@pytest.mark.parametrize("place", ["topic", "region", "theme"])
+def test_thanks_on_a_muted_topic_never_notify(session, member, reply, place) -> None:  # type: ignore[no-untyped-def]
+    author, topic = reply.author, reply.topic
+    if place == "topic":
+        following.set_topic_level(session, author, topic, reading.MUTED)
+    elif place == "region":
+        following.set_region_level(session, author, topic.region, reading.MUTED)
+    else:
+        following.set_theme_level(session, author, topic.theme, reading.MUTED)
+    assert reactions.thank(session, member, reply) is True
+    assert stored_count(session, reply) == 1
+    assert notifications(session) == []
     reactions.unthank(session, member, reply)
     assert notifications(session) == []
+
+
+def test_thanks_notify_again_once_the_topic_is_no_longer_muted(session, member, reply) -> None:  # type: ignore[no-untyped-def]
+    author, topic = reply.author, reply.topic
+    following.set_topic_level(session, author, topic, reading.MUTED)
+    reactions.thank(session, member, reply)
+    following.set_topic_level(session, author, topic, reading.NORMAL)
+    reactions.thank(session, factories.user(session, name="Anne Andersen"), reply)
+    (row,) = notifications(session)
+    assert (row.count, row.read_at) == (2, None)
+    assert reactions.thanks_label(row) == "Anne Andersen og 1 anden sagde tak"
 
 
 def test_thankers_latest_first(session, member, reply) -> None:  # type: ignore[no-untyped-def]
@@ -313,3 +393,34 @@ def test_two_workers_send_each_reminder_once(app, session, member, other_member)
         thread.join(60)
     assert len(results) == 2 and sum(results) == 30
     assert len(reminders(session)) == 30
+
+
+def test_thanks_at_the_same_moment_each_count_once(app, session, reply) -> None:  # type: ignore[no-untyped-def]
+    colleagues = [factories.user(session, name=f"Kollega {n}") for n in range(4)]
+    ids, post_id = [c.id for c in colleagues], reply.id
+    session.commit()
+    barrier = threading.Barrier(len(ids))
+    errors: list[BaseException] = []
+
+    def thank(user_id: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                user, post = db.session.get(User, user_id), db.session.get(Post, post_id)
+                reactions.thank(db.session, user, post)
+                db.session.commit()
+            except BaseException as exc:  # reported below, in the test's own thread
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=thank, args=(user_id,)) for user_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert stored_count(session, reply) == 4
+    (row,) = notifications(session)
+    assert (row.count, row.read_at) == (4, None)
+    assert row.actor_id in ids

@@ -75,10 +75,24 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/marker-laest", methods=["POST"])
 def mark_read():  # type: ignore[no-untyped-def]
-    """Mark everything as read ("Markér alle som læst"); back to the list it was asked on."""
-    reading.mark_all_read(db.session, current_user)
+    """Mark everything as read ("Markér alle som læst"); back to the list it was asked on. On
+    a region's or theme's page only its topics (the form's ``region`` and ``tema``)."""
+    # An unknown slug is a 404 (NotFound), never the whole network marked instead.
+    region, theme = places.filters(db.session, request.form)
+    if region is None and theme is None:
+        reading.mark_all_read(db.session, current_user)
+        message = _("Alt er markeret som læst.")
+    else:
+        reading.mark_read_in(
+            db.session,
+            current_user,
+            region_id=region.id if region else None,
+            theme_id=theme.id if theme else None,
+        )
+        place = " · ".join(p.name for p in (region, theme) if p is not None)
+        message = _("Alt i %(place)s er markeret som læst.", place=place)
     db.session.commit()
-    flash(_("Alt er markeret som læst."), "success")
+    flash(message, "success")
     return redirect(local_path(request.form.get("next")) or url_for("browse.latest"))
 
 

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import hashlib
 from datetime import time
+from functools import partial
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forum import feeds, files, permissions, places, uploads
+from forum import feeds, files, notify, permissions, places, uploads
 from forum import meetings as domain
+from forum.afterwards import small_write
 from forum.errors import ForumError, Invalid, NotFound
 from forum.extensions import db
 from forum.forms import MaterialsPinForm, MeetingForm, UploadForm, add_error
@@ -143,7 +155,30 @@ def show(meeting_id: int, slug: str):  # type: ignore[no-untyped-def]
     meeting = _meeting_or_404(meeting_id)
     if slug != meeting.slug:
         return redirect(meeting_url(meeting), code=301)
-    return _render_meeting(meeting)
+    page = _render_meeting(meeting)
+    _remember_seen(meeting)
+    return page
+
+
+def _remember_seen(meeting: Meeting) -> None:
+    """Mark the member's notifications about the meeting read (its page is where they lead),
+    after the response, in one small statement, and only if they have unread ones (the bell,
+    counted for the page's header anyway)."""
+    if notify.bell_count(db.session, current_user) == 0:
+        return
+    app, user_id = current_app._get_current_object(), current_user.id  # type: ignore[attr-defined]
+    topic_id = meeting.topic_id
+    write = partial(
+        small_write,
+        app,
+        lambda session: notify.mark_meeting_read(session, user_id, topic_id),
+        f"notifications about meeting {meeting.id}",
+    )
+
+    @after_this_request
+    def record(response):  # type: ignore[no-untyped-def]
+        response.call_on_close(write)
+        return response
 
 
 def _render_meeting(meeting: Meeting, upload_form: UploadForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from forum import accounts, feeds, following, logins, places
 from forum.errors import ForumError, NotFound
 from forum.extensions import db
-from forum.forms import EmailSettingsForm, PreferencesForm, add_error
+from forum.forms import EmailSettingsForm, FollowingDefaultsForm, PreferencesForm, add_error
 from forum.models import Municipality, User
 from forum.topics import topics_query, user_posts_query
 from forum.urls import page_number
@@ -67,12 +67,17 @@ def preferences():  # type: ignore[no-untyped-def]
     return _preferences_page(form, EmailSettingsForm(obj=current_user))
 
 
-def _preferences_page(form: PreferencesForm, email_form: EmailSettingsForm):  # type: ignore[no-untyped-def]
+def _preferences_page(  # type: ignore[no-untyped-def]
+    form: PreferencesForm,
+    email_form: EmailSettingsForm,
+    defaults_form: FollowingDefaultsForm | None = None,
+):
     levels = following.place_levels(db.session, current_user)
     return render_template(
         "users/preferences.html",
         form=form,
         email_form=email_form,
+        defaults_form=defaults_form or FollowingDefaultsForm(obj=current_user),
         region_levels=[(r, levels.region(r.id)) for r in places.regions(db.session)],
         theme_levels=[(t, levels.theme(t.id)) for t in places.active_themes(db.session)],
         feed_links=feeds.feed_links(db.session, current_user),
@@ -93,6 +98,31 @@ def email_settings():  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("Dine e-mail-indstillinger er gemt."), "success")
     return redirect(url_for("users.preferences", _anchor="e-mail"))
+
+
+@bp.route("/indstillinger/foelger", methods=["POST"])
+def following_defaults():  # type: ignore[no-untyped-def]
+    """How the member follows the topics they start and those they reply to, from now on."""
+    defaults_form = FollowingDefaultsForm()
+    if defaults_form.validate_on_submit():
+        try:
+            following.set_default_levels(
+                db.session,
+                current_user,
+                started=defaults_form.started_topic_level.data,
+                replied=defaults_form.replied_topic_level.data,
+            )
+        except ForumError as exc:
+            db.session.rollback()
+            add_error(defaults_form, exc)
+        else:
+            db.session.commit()
+            flash(_("Dine indstillinger er gemt."), "success")
+            return redirect(url_for("users.preferences", _anchor="foelger"))
+    page = _preferences_page(
+        PreferencesForm(obj=current_user), EmailSettingsForm(obj=current_user), defaults_form
+    )
+    return page, 400
 
 
 @bp.route("/indstillinger/sessioner/<int:login_session_id>/log-ud", methods=["POST"])

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from forum import places
 from forum.imports import ImportReport, import_lines
-from forum.models import Role, Topic, User
+from forum.models import NotifyOutboxEntry, Role, Topic, User
+from forum.timeutil import utcnow
 
 CONTENT = Path(__file__).parent / "content"
 DEMO_PASSWORD = "demo-adgangskode"
@@ -103,4 +104,12 @@ def load_demo(session: Session) -> ImportReport:
         facilitator = next(user for user in accounts if user.role == Role.FACILITATOR)
         plan_meetings(session, facilitator)
         add_materials(session, facilitator)
+        # The demo's history has already happened: nobody is told of it now (members who
+        # join later would otherwise hear of meetings planned before they came).
+        session.execute(
+            update(NotifyOutboxEntry)
+            .where(NotifyOutboxEntry.done_at.is_(None))
+            .values(done_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
     return total

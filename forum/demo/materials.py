@@ -8,8 +8,9 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from forum import files
@@ -94,6 +95,13 @@ def add_materials(session: Session, facilitator: User) -> int:
             with files.receive(io.BytesIO(data), filename) as incoming:
                 files.attach_to_meeting(session, facilitator, meeting, incoming, confirmed=False)
             added += 1
+        # Put up on the day after the meeting, as they were: not "new" in anyone's digest.
+        session.execute(
+            update(Attachment)
+            .where(Attachment.meeting_id == meeting.id)
+            .values(created_at=meeting.ends_at + timedelta(days=1))
+            .execution_options(synchronize_session=False)
+        )
     return added
 
 

@@ -122,7 +122,8 @@ class NotifyOutboxEntry(db.Model):
     """An event whose fan-out is worker work: written in the same transaction as the post (or
     answer, thanks, new meeting), claimed by one worker, done once.
 
-    ``event`` is ``post`` (a new topic or reply), ``answer`` (a reply marked as the answer).
+    ``event`` is ``post`` (a new topic or reply), ``answer`` (a reply marked as the answer),
+    ``edit`` (an edit that names members the post did not name before: they are told once).
     """
 
     __tablename__ = "notify_outbox"

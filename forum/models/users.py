@@ -52,6 +52,10 @@ class User(UserMixin, db.Model):
         String(10), default="weekly", server_default="weekly"
     )
     last_digest_at: Mapped[datetime | None]
+    # The topic level (forum.reading's: 3 watching, 2 tracking, 1 normal) the member gets in
+    # a topic they start, and in one they reply to (never lowering a level they have).
+    started_topic_level: Mapped[int] = mapped_column(default=3, server_default="3")
+    replied_topic_level: Mapped[int] = mapped_column(default=2, server_default="2")
     # Bumped to renew the member's feed token (forum.feeds): every old feed URL stops working.
     feed_key_version: Mapped[int] = mapped_column(default=0, server_default="0")
 

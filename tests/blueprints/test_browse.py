@@ -523,6 +523,71 @@ def test_mark_all_read_empties_unread_and_new_and_goes_back(
     assert _titles(client.get("/unread")) == []
 
 
+@pytest.mark.parametrize(
+    ("page", "fields"),
+    [
+        ("/region/midtjylland", {"region": "midtjylland", "tema": ""}),
+        (
+            "/region/midtjylland?tema=familiepleje",
+            {"region": "midtjylland", "tema": "familiepleje"},
+        ),
+        ("/tema/familiepleje", {"region": "", "tema": "familiepleje"}),
+        ("/tema/familiepleje?region=syddanmark", {"region": "syddanmark", "tema": "familiepleje"}),
+    ],
+)
+def test_a_place_page_marks_read_in_its_own_scope(client, auth, member, page, fields):
+    auth.login(member)
+    html = client.get(page).get_data(True)
+    form = re.search(r'<form method="post" action="/marker-laest".*?</form>', html, re.S)
+    assert form
+    for name, value in fields.items():
+        assert f'name="{name}" value="{value}"' in form.group(0)
+
+
+def test_marking_a_region_read_leaves_the_other_regions_unread_and_new(
+    client, auth, session, member, other_member
+):
+    here = _sparring(session, member)  # midtjylland
+    domain.reply(session, other_member, here, "Et svar")
+    there = factories.topic(session, member, region="syddanmark", title="Et emne i Syddanmark")
+    reading.started(session, member, there)
+    domain.reply(session, other_member, there, "Et svar i Syddanmark")
+    auth.login(member)
+    factories.topic(session, other_member, title="Nyt i Midtjylland")
+    factories.topic(session, other_member, region="syddanmark", title="Nyt i Syddanmark")
+    db.session.commit()
+    assert len(_titles(client.get("/unread"))) == 2 and len(_titles(client.get("/new"))) == 2
+
+    response = client.post(
+        "/marker-laest",
+        data={"next": "/region/midtjylland?", "region": "midtjylland", "tema": ""},
+    )
+
+    assert response.headers["Location"].rstrip("?") == "/region/midtjylland"
+    back = client.get("/region/midtjylland").get_data(True)
+    assert "Alt i Region Midtjylland er markeret som læst." in back
+    assert _titles(client.get("/unread")) == ["Et emne i Syddanmark"]
+    assert _titles(client.get("/new")) == ["Nyt i Syddanmark"]
+
+    client.post("/marker-laest", data={"next": "/latest"})  # the network's lists: everything
+    assert "Alt er markeret som læst." in client.get("/latest").get_data(True)
+    assert _titles(client.get("/unread")) == [] and _titles(client.get("/new")) == []
+
+
+@pytest.mark.parametrize(
+    "data", [{"region": "atlantis"}, {"tema": "ukendt"}, {"region": "midtjylland", "tema": "x"}]
+)
+def test_marking_an_unknown_place_read_is_not_found_and_marks_nothing(
+    client, auth, session, member, other_member, data
+):
+    auth.login(member)
+    factories.topic(session, other_member, title="Et nyt emne")
+    db.session.commit()
+    response = client.post("/marker-laest", data={"next": "/new", **data})
+    assert response.status_code == 404
+    assert _titles(client.get("/new")) == ["Et nyt emne"]
+
+
 def test_mark_all_read_never_goes_elsewhere(client, auth, member):
     auth.login(member)
     response = client.post("/marker-laest", data={"next": "https://example.com/"})

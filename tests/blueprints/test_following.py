@@ -4,6 +4,7 @@ member's own front page (*Til dig*)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +12,7 @@ from forum import following, notify, places, reading
 from forum import topics as domain
 from forum.extensions import db
 from forum.models import Notification, PinScope, TopicKind, TopicMember
+from forum.timeutil import utcnow
 from tests import factories
 
 
@@ -265,6 +267,49 @@ def test_til_dig_shows_what_is_for_the_member(client, auth, session, member, oth
     assert pinned.title in _titles(sections["materialer"])
     assert 'href="/latest"' in html
     assert 'id="omraader"' in html  # regions and themes one tap away
+
+
+def test_til_dig_offers_each_open_question_once_and_only_to_those_who_could_help(
+    client, auth, session, member, other_member
+):
+    aarhus = factories.user(session, name="Anne Aarhus", municipality="Aarhus")
+    auth.login(member)
+    fresh = factories.topic(session, aarhus, kind=TopicKind.SPARRING, title="Helt nyt spørgsmål")
+    busy = factories.topic(
+        session,
+        aarhus,
+        kind=TopicKind.SPARRING,
+        title="Travlt spørgsmål",
+        replies=3,
+        repliers=[other_member],
+    )
+    helped = factories.topic(
+        session,
+        aarhus,
+        kind=TopicKind.SPARRING,
+        title="Besvaret af mig",
+        replies=1,
+        repliers=[member],
+    )
+    old = factories.topic(
+        session,
+        aarhus,
+        kind=TopicKind.SPARRING,
+        title="Gammelt spørgsmål",
+        created_at=utcnow() - timedelta(days=40),
+    )
+    db.session.commit()
+    html = client.get("/").get_data(True)
+    sections = dict(
+        re.findall(r'<h2 id="([a-z]+)">[^<]*</h2>\s*<ul class="topic-list">(.*?)</ul>', html, re.S)
+    )
+    # The fewest replies first; not one the member answered in, nor one past 30 days.
+    assert _titles(sections["sparring"]) == [fresh.title, busy.title]
+    assert helped.title not in _titles(sections["sparring"])
+    assert old.title not in html
+    # Shown once: a new open question is under the questions, not also under "new".
+    shown = [title for section in sections.values() for title in _titles(section)]
+    assert shown.count(fresh.title) == 1
 
 
 def test_til_dig_leaves_out_what_is_muted(client, auth, session, member, other_member):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, time, timedelta
 
 import pytest
 
 from forum import feeds, places
 from forum import meetings as domain
+from forum.extensions import db
 from forum.models import Meeting, MeetingSignup, SignupStatus, TopicKind
 from forum.timeutil import utcnow
 from tests import factories
@@ -349,6 +351,90 @@ def test_region_followers_hear_of_a_new_meeting(client, auth, session, member, f
     page = client.get("/notifikationer").get_data(True)
     assert "har planlagt et møde" in page
     assert f'href="/moeder/{meeting.id}-{meeting.slug}"' in page
+
+
+def _bell(html: str) -> int:
+    found = re.search(r'<span class="bell-count" aria-hidden="true">(\d+)</span>', html)
+    return int(found[1]) if found else 0
+
+
+def test_the_meeting_page_marks_its_notifications_read(client, auth, session, facilitator):
+    from forum import notify
+    from forum.models import Notification, NotificationKind
+
+    odense = factories.user(session, municipality="Odense")  # follows Region Syddanmark
+    session.commit()
+    meeting = _meeting(session, facilitator)
+    other = _meeting(session, facilitator, title="Et andet møde i Syddanmark")
+    auth.login(odense)
+    assert client.post(f"/moeder/{meeting.id}/tilmeld").status_code == 302
+    auth.logout()
+    auth.login(facilitator)
+    assert client.post(f"/moeder/{meeting.id}/aflys").status_code == 302
+    auth.logout()
+    notify.run(session)
+    session.commit()
+
+    def about(m: Meeting) -> list[Notification]:
+        session.expire_all()
+        return list(
+            session.scalars(
+                db.select(Notification).where(
+                    Notification.user_id == odense.id, Notification.topic_id == m.topic_id
+                )
+            )
+        )
+
+    told = about(meeting)
+    assert sorted(n.kind for n in told) == [
+        NotificationKind.MEETING,
+        NotificationKind.MEETING_CANCELLED,
+    ]
+    assert all(n.read_at is None and n.email_due_at is not None for n in told)  # to be mailed
+    auth.login(odense)
+    assert _bell(client.get("/notifikationer").get_data(True)) == 3
+
+    assert client.get(f"/moeder/{meeting.id}-{meeting.slug}").status_code == 200
+
+    # Read, and so never e-mailed; another meeting's stays unread.
+    assert all(n.read_at is not None and n.email_due_at is None for n in about(meeting))
+    assert [n.read_at for n in about(other)] == [None]
+    assert _bell(client.get("/notifikationer").get_data(True)) == 1
+    assert notify.queue_due_emails(session) == 0
+
+
+def test_a_seat_notification_is_read_on_the_meeting_page(
+    client, auth, session, facilitator, count_queries
+):
+    from forum import notify
+    from forum.models import Notification, NotificationKind
+
+    meeting = _meeting(session, facilitator, capacity=1)
+    first, second = factories.user(session), factories.user(session)
+    session.commit()
+    for who in (first, second):
+        auth.login(who)
+        client.post(f"/moeder/{meeting.id}/tilmeld")
+        auth.logout()
+    auth.login(first)
+    client.post(f"/moeder/{meeting.id}/afmeld")
+    auth.logout()
+    seat = session.scalar(
+        db.select(Notification).where(
+            Notification.user_id == second.id, Notification.kind == NotificationKind.SEAT
+        )
+    )
+    assert seat is not None and seat.read_at is None
+    auth.login(second)
+    client.get(f"/moeder/{meeting.id}-{meeting.slug}")
+    session.expire_all()
+    assert seat.read_at is not None and seat.email_due_at is None
+    assert notify.unread_count(session, second) == 0
+    # Nothing left unread: the page writes nothing (a GET's only writes are such markers).
+    with count_queries() as counter:
+        assert client.get(f"/moeder/{meeting.id}-{meeting.slug}").status_code == 200
+    writes = {"INSERT", "UPDATE", "DELETE"}
+    assert not [s for s in counter.statements if s.split(None, 1)[0].upper() in writes]
 
 
 def test_the_settings_offer_the_calendars(client, auth, session, member):

@@ -142,6 +142,49 @@ def test_thanks_notify_the_author_once_per_post(client, auth, session, member, o
     assert reactions.thanks_label(row) == "Anne Andersen og 1 anden sagde tak"
 
 
+def _bell(html: str) -> int:
+    match = re.search(r'class="bell-count"[^>]*>(\d+)', html)
+    return int(match.group(1)) if match else 0
+
+
+def test_taking_back_and_thanking_again_does_not_light_the_bell(
+    client, auth, session, member, other_member, reply
+):  # type: ignore[no-untyped-def]
+    reply_id = reply.id
+    auth.login(member)
+    client.post(f"/p/{reply_id}/tak", data={"tak": "1"})
+    auth.logout()
+    auth.login(other_member)
+    html = client.get("/notifikationer").get_data(True)
+    assert "Mette Kjær sagde tak" in html
+    client.post("/notifikationer/laest", data={})
+    auth.logout()
+    auth.login(member)
+    for _ in range(3):
+        client.post(f"/p/{reply_id}/tak", data={"tak": "0"})
+        client.post(f"/p/{reply_id}/tak", data={"tak": "1"})
+    auth.logout()
+    auth.login(other_member)
+    html = client.get("/notifikationer").get_data(True)
+    assert _bell(html) == 0
+    assert html.count("Mette Kjær sagde tak") == 1
+
+
+def test_thanks_all_taken_back_leave_the_list_and_the_bell(
+    client, auth, session, member, other_member, reply
+):  # type: ignore[no-untyped-def]
+    reply_id = reply.id
+    auth.login(member)
+    client.post(f"/p/{reply_id}/tak", data={"tak": "1"})
+    client.post(f"/p/{reply_id}/tak", data={"tak": "0"})
+    auth.logout()
+    auth.login(other_member)
+    html = client.get("/notifikationer").get_data(True)
+    assert _bell(html) == 0
+    assert "sagde tak" not in html
+    assert "Ingen notifikationer endnu" in html
+
+
 def test_who_thanked(client, auth, session, topic, member, facilitator, reply):  # type: ignore[no-untyped-def]
     reactions.thank(session, member, reply)
     reply_id = reply.id

@@ -111,6 +111,48 @@ def test_posts_per_page_and_permalink(client, auth, session, member):
     assert re.search(r'<article class="post is-target"\s+id="p3"', early)
 
 
+def _pagination_links(html: str) -> list[tuple[str, str]]:
+    """The topic page's pagination links: (label, href)."""
+    nav = re.search(r'<nav class="pagination"[^>]*>(.*?)</nav>', html, re.S)
+    assert nav, "no pagination"
+    return re.findall(r'<a(?: rel="\w+")? href="([^"]+)">([^<]+)</a>', nav.group(1))
+
+
+def _current_page(html: str) -> int:
+    return int(re.search(r'<span class="current" aria-current="page">(\d+)</span>', html)[1])
+
+
+@pytest.mark.parametrize("number", [3, 25])  # a post on page 1, and on page 2
+def test_pagination_from_a_permalink_goes_to_the_pages_it_names(
+    client, auth, session, member, number
+):
+    topic = factories.topic(session, member, replies=44)  # posts 1..45: three pages
+    auth.login(member)
+    html = client.get(_url(topic, number)).get_data(True)
+    page = _current_page(html)
+    assert page == (1 if number <= 20 else 2)
+    links = _pagination_links(html)
+    assert links
+    for href, label in links:
+        label = label.strip()
+        wanted = {"‹ Forrige": page - 1, "Næste ›": page + 1}.get(label) or int(label)
+        assert href == f"{_url(topic)}?page={wanted}", href  # topics.show, never the permalink
+        target = client.get(href).get_data(True)
+        assert _current_page(target) == wanted, href
+        assert _numbers(target)[0] == (wanted - 1) * 20 + 1, href
+
+
+def test_pagination_after_a_reply_preview_goes_to_the_topics_pages(client, auth, session, member):
+    topic = factories.topic(session, member, replies=44)
+    auth.login(member)
+    response = client.post(f"/t/{topic.id}/svar", data={"body": "Et udkast", "preview": "1"})
+    html = response.get_data(True)
+    assert _current_page(html) == 3
+    assert [href for href, _ in _pagination_links(html)] == [
+        f"{_url(topic)}?page={n}" for n in (2, 1, 2)
+    ]
+
+
 def test_wrong_slug_redirects_to_canonical(client, auth, topic, member):
     auth.login(member)
 

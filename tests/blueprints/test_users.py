@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from forum import following
 from forum import topics as domain
 from forum.extensions import db
 from forum.models import User
@@ -211,3 +212,96 @@ def test_name_and_title_with_a_cpr_number_are_refused_and_kept(client, auth, mem
     assert f'id="{field}-errors"' in html
     user = db.session.get(User, member.id)
     assert (user.display_name, user.job_title) == ("Mette Kjær", "Teamleder")
+
+
+# -- how the member follows the topics they start and reply to ----------------------------------
+
+
+def _selected(html: str, name: str) -> str:
+    """The value of the selected option of the select named ``name``."""
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    (chosen,) = [attrs for attrs in re.findall(r"<option([^>]*)>", select) if "selected" in attrs]
+    return re.search(r'value="([^"]*)"', chosen).group(1)
+
+
+def test_the_following_section_shows_the_topic_defaults(client, auth, member):
+    auth.login(member)
+    html = html_of(client.get("/indstillinger"))
+    following_section = html.split('id="foelger"', 1)[1].split("<h3>", 2)[1]
+    assert "Når jeg starter et emne" in following_section
+    assert "Når jeg svarer i et emne" in following_section
+    assert "fra nu af" in following_section  # only topics started or replied to from now on
+    assert 'action="/indstillinger/foelger#foelger"' in following_section
+    assert _selected(html, "started_topic_level") == str(following.WATCHING)
+    assert _selected(html, "replied_topic_level") == str(following.TRACKING)
+    started = re.search(r'name="started_topic_level".*?</select>', html, re.S).group(0)
+    assert re.findall(r">(Følger|Sporer|Normal)<", started) == ["Følger", "Sporer", "Normal"]
+    assert "Ignorerer" not in started
+
+
+def test_the_topic_defaults_are_saved(client, auth, member):
+    auth.login(member)
+    response = client.post(
+        "/indstillinger/foelger",
+        data={
+            "started_topic_level": str(following.TRACKING),
+            "replied_topic_level": str(following.NORMAL),
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/indstillinger#foelger"
+    user = db.session.get(User, member.id)
+    assert (user.started_topic_level, user.replied_topic_level) == (
+        following.TRACKING,
+        following.NORMAL,
+    )
+    html = html_of(client.get("/indstillinger"))
+    assert "Dine indstillinger er gemt." in html
+    assert _selected(html, "started_topic_level") == str(following.TRACKING)
+    assert _selected(html, "replied_topic_level") == str(following.NORMAL)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"started_topic_level": "0", "replied_topic_level": "1"}, "started_topic_level"),
+        ({"started_topic_level": "2", "replied_topic_level": "4"}, "replied_topic_level"),
+        ({"started_topic_level": "følger", "replied_topic_level": "1"}, "started_topic_level"),
+        ({"started_topic_level": "1", "replied_topic_level": ""}, "replied_topic_level"),
+        ({"started_topic_level": "1"}, "replied_topic_level"),
+    ],
+)
+def test_a_bad_topic_default_is_refused_beside_its_field(client, auth, member, data, field):
+    auth.login(member)
+    response = client.post("/indstillinger/foelger", data=data)
+    assert response.status_code == 400
+    html = html_of(response)
+    errors = re.search(rf'<ul class="field-errors" id="{field}-errors">(.*?)</ul>', html, re.S)
+    assert errors and "Vælg en af mulighederne på listen." in errors.group(1)
+    user = db.session.get(User, member.id)
+    assert (user.started_topic_level, user.replied_topic_level) == (
+        following.WATCHING,
+        following.TRACKING,
+    )
+    if field == "replied_topic_level":  # the other, good choice is kept on the page
+        assert _selected(html, "started_topic_level") == data["started_topic_level"]
+
+
+def test_the_topic_defaults_need_the_forms_csrf_token(make_app, member):
+    other = make_app(WTF_CSRF_ENABLED=True)
+    client = other.test_client()
+    page = html_of(client.get("/login"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(
+        "/login",
+        data={"email": member.email, "password": factories.PASSWORD, "csrf_token": token},
+    )
+    data = {"started_topic_level": "1", "replied_topic_level": "1"}
+    assert client.post("/indstillinger/foelger", data=data).status_code == 400
+    assert db.session.get(User, member.id).started_topic_level == following.WATCHING
+    page = html_of(client.get("/indstillinger"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/indstillinger/foelger", data={**data, "csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, member.id).started_topic_level == following.NORMAL

@@ -140,5 +140,5 @@ def test_follow_notify_reply_mention_mail_answer(browser, live_server, _smtp_pla
     login(page, base, anne_email, factories.PASSWORD)
     assert _wait_for_bell(page, 1) == 1
     page.goto(f"{base}/notifikationer")
-    assert "Dit svar blev markeret som løsningen" in page.inner_text(".notification-list")
+    assert "Dit svar blev markeret som svaret der hjalp" in page.inner_text(".notification-list")
     page.close()
