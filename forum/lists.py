@@ -353,7 +353,8 @@ def for_you(
     material for them; nothing they muted. A fixed number of statements (one per section, the
     rows' authors and the read state)."""
     visible = permissions.visible_topics(user)
-    hide = following.mute_filter(user, following.mutes(session, user))
+    levels = following.place_levels(session, user)
+    hide = following.mute_filter(user, levels.mutes())
     base = [visible] if hide is None else [visible, hide]
     by_activity = (Topic.last_posted_at.desc(), Topic.id.desc())
 
@@ -395,7 +396,6 @@ def for_you(
             )
         )
 
-    levels = following.place_levels(session, user)
     followed = (following.WATCHING, following.WATCHING_FIRST_POST, following.TRACKING)
     region_ids = [r.id for r in regions if levels.region(r.id) in followed]
     theme_ids = [t.id for t in themes if levels.theme(t.id) in followed]

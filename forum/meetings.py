@@ -17,6 +17,7 @@ and flush; the request commits.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date, format_time
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
@@ -95,7 +96,15 @@ def to_local(value: datetime) -> datetime:
 
 def when_label(meeting: Meeting) -> str:
     """ "12. marts 2027, 9.30–15.00", or across days "12. marts 2027 9.30 – 13. marts 15.00"."""
-    starts, ends = to_local(meeting.starts_at), to_local(meeting.ends_at)
+    return _when(str(get_locale()), meeting.starts_at, meeting.ends_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _when(locale: str, starts_at: datetime, ends_at: datetime) -> str:
+    # The same meetings are listed on page after page, and Babel's three formats are most of
+    # a meeting row's cost: the text is made once per language and time (``locale`` is the
+    # current one, which the formatting below reads; it is in the key for that reason).
+    starts, ends = to_local(starts_at), to_local(ends_at)
     # The values are aware Copenhagen times: Flask-Babel must not shift them again.
     day = format_date(starts.replace(tzinfo=None), "long", rebase=False)
     start = format_time(starts.replace(tzinfo=None), "short", rebase=False)

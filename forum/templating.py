@@ -224,12 +224,17 @@ def feed_url(endpoint: str, **values: object) -> str:
     from forum.feeds import feed_token
     from forum.urls import external_url
 
-    return external_url(endpoint, token=feed_token(current_user), **values)
+    token = request.environ.get("forum.feed_token")
+    if token is None:
+        token = request.environ["forum.feed_token"] = feed_token(current_user)
+    return external_url(endpoint, token=token, **values)
 
 
 def meeting_url(meeting: object, **kwargs: object) -> str:
-    """A meeting's page: /moeder/<id>-<slug>."""
-    return url_for("meetings.show", meeting_id=meeting.id, slug=meeting.slug, **kwargs)  # type: ignore[attr-defined]
+    """A meeting's page: /moeder/<id>-<slug> (built from the request's pattern when plain)."""
+    if kwargs:
+        return url_for("meetings.show", meeting_id=meeting.id, slug=meeting.slug, **kwargs)  # type: ignore[attr-defined]
+    return pattern("meetings.show", meeting_id=ID, slug=SLUG)(meeting.id, meeting.slug)  # type: ignore[attr-defined]
 
 
 def file_url(attachment: object, **kwargs: object) -> str:

@@ -60,10 +60,18 @@ def external_url(endpoint: str, **values: Any) -> str:
 
     It does not depend on the request (there is none in a worker or a command), so a link is
     the same whoever or whatever writes it."""
-    parts = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path.rstrip("/") or "/", url_scheme=parts.scheme or "https"
-    )
+    base = current_app.config["BASE_URL"]
+    # The bound map is kept per address (a digest run or a page builds many links; binding
+    # is most of a link's cost); a changed BASE_URL binds anew.
+    adapters: dict[str, Any] = current_app.extensions.setdefault("forum.external_urls", {})
+    adapter = adapters.get(base)
+    if adapter is None:
+        parts = urlsplit(base)
+        adapter = adapters[base] = current_app.url_map.bind(
+            parts.netloc,
+            script_name=parts.path.rstrip("/") or "/",
+            url_scheme=parts.scheme or "https",
+        )
     return adapter.build(endpoint, values, force_external=True)
 
 
@@ -103,7 +111,7 @@ class UrlPattern:
     slug holding its digits), or a string need quoting, the call uses ``url_for`` instead.
     """
 
-    __slots__ = ("_endpoint", "_names", "_order", "_parts", "_slugs", "_values")
+    __slots__ = ("_endpoint", "_names", "_one_id", "_order", "_parts", "_slugs", "_values")
 
     def __init__(self, endpoint: str, **values: Any) -> None:
         names = [name for name, value in values.items() if isinstance(value, _Marker)]
@@ -127,28 +135,31 @@ class UrlPattern:
                 last = at + len(stand_in)
             parts.append(url[last:])
             self._parts, self._order = parts, tuple(i for _, i, _ in where)
+        self._one_id = self._parts is not None and self._slugs == (False,)
 
     def __call__(self, *values: Any) -> str:
         """The URL with ``values`` in the markers' places (in the order they were given)."""
+        parts = self._parts
+        if self._one_id and len(values) == 1:  # as on most rows
+            return f"{parts[0]}{int(values[0])}{parts[1]}"  # type: ignore[index]
         if len(values) != len(self._names):
             raise TypeError(f"UrlPattern takes {len(self._names)} values")
-        parts = self._parts
-        if parts is not None:
-            if len(parts) == 2 and not self._slugs[0]:  # one id, as on most rows
-                return f"{parts[0]}{int(values[0])}{parts[1]}"
-            written = [
-                value if slug else str(int(value))
-                for value, slug in zip(values, self._slugs, strict=True)
-            ]
-            if all(
-                isinstance(value, str) and _UNRESERVED.fullmatch(value)
-                for value, slug in zip(written, self._slugs, strict=True)
-                if slug
-            ):
-                out = [parts[0]]
-                for gap, index in enumerate(self._order, 1):
-                    out += (written[index], parts[gap])
-                return "".join(out)
+        if parts is None:
+            return self._url_for(values)
+        written = []
+        for value, slug in zip(values, self._slugs, strict=True):
+            if not slug:
+                written.append(str(int(value)))
+            elif isinstance(value, str) and _UNRESERVED.fullmatch(value):
+                written.append(value)
+            else:  # a string url_for would quote
+                return self._url_for(values)
+        out = [parts[0]]
+        for gap, index in enumerate(self._order, 1):
+            out += (written[index], parts[gap])
+        return "".join(out)
+
+    def _url_for(self, values: tuple[Any, ...]) -> str:
         return url_for(
             self._endpoint, **{**self._values, **dict(zip(self._names, values, strict=True))}
         )

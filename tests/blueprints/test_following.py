@@ -351,3 +351,20 @@ def test_the_notifications_page_statements_do_not_grow(
     assert large == small, "\n".join(statements)
     mine = db.select(db.func.count(Notification.id)).where(Notification.user_id == member.id)
     assert session.scalar(mine) == 12
+
+
+def test_place_levels_know_the_mutes_that_mutes_reads(session, member, other_member):  # type: ignore[no-untyped-def]
+    """Til dig reads the member's levels and mutes in one statement (PlaceLevels.mutes):
+    the same answer as following.mutes, whatever is muted."""
+    topic = factories.topic(session, other_member)
+    region = places.region_by_slug(session, "syddanmark")
+    theme = places.theme_by_slug(session, "adoption")
+    assert following.place_levels(session, member).mutes() == following.mutes(session, member)
+    following.set_region_level(session, member, region, reading.MUTED)
+    following.set_region_level(session, member, places.region_by_slug(session, "midtjylland"), 3)
+    following.set_theme_level(session, member, theme, reading.MUTED)
+    following.set_topic_level(session, member, topic, reading.MUTED)
+    session.commit()
+    found = following.place_levels(session, member).mutes()
+    assert found == following.mutes(session, member)
+    assert (found.regions, found.themes, found.topics) == ({region.id}, {theme.id}, 1)
