@@ -351,9 +351,20 @@ def start_following(
         if user_id != exclude and user_id not in muted
     ]
     if rows:
+        # A row the member already has only by reading (opened the topic, or marked its
+        # place read, before this fan-out came: normal, no reason) takes the place's level;
+        # any other is theirs and stays.
+        stmt = _insert(session)(TopicMember)
+        current = TopicMember.__table__.c
         session.execute(
-            _insert(session)(TopicMember).on_conflict_do_nothing(
-                index_elements=["user_id", "topic_id"]
+            stmt.on_conflict_do_update(
+                index_elements=["user_id", "topic_id"],
+                set_={"level": stmt.excluded.level, "level_reason": stmt.excluded.level_reason},
+                where=and_(
+                    current.level == NORMAL,
+                    current.level_reason == "",
+                    stmt.excluded.level > NORMAL,
+                ),
             ),
             rows,
         )

@@ -31,7 +31,6 @@ from forum.models import (
     NotificationKind,
     NotifyOutboxEntry,
     Post,
-    PostRevision,
     Topic,
     User,
 )
@@ -533,47 +532,35 @@ def _new_post(session: Session, post: Post) -> int:
 
 
 def _edit(session: Session, post: Post, actor_id: int | None) -> int:
-    """An edit (by ``actor_id``, the author or a moderator) told of the members it newly names,
-    as Discourse: a name no earlier version of the post mentioned. The key is the post's own,
-    so whoever its fan-out told already (mentioned, replied to, watching) is not told again,
-    and doubled or repeated edits tell each member once."""
+    """An edit (by ``actor_id``, the author or a moderator) told of the members the post now
+    names, as Discourse: the key is the post's own, so whoever its fan-out told already
+    (mentioned, replied to, watching) is not told again, and doubled or repeated edits tell
+    each member once. Read from the post as it is when the worker comes, so a later edit
+    that keeps the name loses nothing. However often it is edited, a post tells at most
+    MAX_MENTIONS members of a mention (editing names in and out cannot page everyone)."""
     names = set(markup.mentions(post.body, quoted=False))
-    names -= _named_before(session, post, names)
     if not names:
         return 0
-    wanted = {
-        user_id: NotificationKind.MENTIONED
-        for user_id in session.scalars(
-            select(User.id).where(func.lower(User.username).in_(sorted(names)))
+    key = f"post:{post.id}"
+    told = set(
+        session.scalars(
+            select(Notification.user_id).where(
+                Notification.key == key, Notification.kind == NotificationKind.MENTIONED
+            )
         )
-        if user_id not in (post.author_id, actor_id)
-    }
-    return _write(session, post, wanted, actor_id, key=f"post:{post.id}")
-
-
-# An edit's names are looked for in at most this many earlier versions (newest first) that
-# could name them; an older mention of the same name is rare, and costs one notification.
-_HISTORY_LOOKUPS = 50
-
-
-def _named_before(session: Session, post: Post, wanted: set[str]) -> set[str]:
-    """Which of the ``wanted`` names earlier versions of the post mentioned (outside quotes).
-    Only versions whose text has "@name" are rendered, and only so many."""
-    found: set[str] = set()
-    lookups = 0
-    for body in session.scalars(
-        select(PostRevision.body)
-        .where(PostRevision.post_id == post.id)
-        .order_by(PostRevision.revision.desc())
-    ):
-        missing = wanted - found
-        if not missing or lookups >= _HISTORY_LOOKUPS:
-            break
-        text = body.lower()
-        if any(f"@{name}" in text for name in missing):
-            lookups += 1
-            found.update(markup.mentions(body, quoted=False))
-    return found & wanted
+    )
+    room = markup.MAX_MENTIONS - len(told)
+    if room <= 0:
+        return 0
+    candidates = [
+        user_id
+        for user_id in session.scalars(
+            select(User.id).where(func.lower(User.username).in_(sorted(names))).order_by(User.id)
+        )
+        if user_id not in (post.author_id, actor_id) and user_id not in told
+    ]
+    wanted = dict.fromkeys(candidates[:room], NotificationKind.MENTIONED)
+    return _write(session, post, wanted, actor_id, key=key)
 
 
 def _write(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from forum import permissions, privacy
 from forum.errors import Invalid, NotAllowed, NotFound
@@ -65,9 +65,13 @@ def _all(session: Session) -> tuple[list[Region], list[Theme]]:
     outside a request (commands, workers) read each time."""
     if not has_request_context():
         return _read_all(session)
+    # Read again in another session or transaction: a commit or rollback expires (or undoes)
+    # what was read, and an app context pushed inside the request has its own session.
+    real = session() if isinstance(session, scoped_session) else session
     found = request.environ.get("forum.places")
-    if found is None or found[0] is not session:
-        found = request.environ["forum.places"] = (session, *_read_all(session))
+    if found is None or found[0] != (real, real.get_transaction()):
+        read = _read_all(session)  # begins the transaction if none had begun
+        found = request.environ["forum.places"] = ((real, real.get_transaction()), *read)
     return found[1], found[2]
 
 

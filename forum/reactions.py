@@ -193,7 +193,8 @@ def _withdraw_thanks(session: Session, post: Post, actor: User) -> None:
     where = (Notification.user_id == post.author_id, Notification.key == _thanks_key(post))
     latest = (
         select(PostThanks.user_id)
-        .where(PostThanks.post_id == post.id)
+        .join(User, User.id == PostThanks.user_id)
+        .where(PostThanks.post_id == post.id, User.active)
         .order_by(PostThanks.created_at.desc(), PostThanks.user_id.desc())
         .limit(1)
         .scalar_subquery()
@@ -211,7 +212,9 @@ def _withdraw_thanks(session: Session, post: Post, actor: User) -> None:
 def thanks_label(notification: Notification) -> str:
     """'Anne sagde tak' / 'Anne og 3 andre sagde tak' for a thanks notification: the post's
     thanks now (the notification's own count is what it told about, which may be more)."""
-    name = notification.actor.display_name if notification.actor else _("Et medlem")
+    actor = notification.actor
+    # A deactivated member is not named (as the who-thanked list leaves them out).
+    name = actor.display_name if actor is not None and actor.active else _("Et medlem")
     post = notification.post
     total = post.thanks_count if post is not None else notification.count
     others = max(int(total or 1) - 1, 0)

@@ -216,18 +216,18 @@ def row_kit() -> RowKit:
     return kit
 
 
+_FEEDS = {
+    "feeds.latest": "latest.atom",
+    "feeds.region": "region/{slug}.atom",
+    "feeds.theme": "tema/{slug}.atom",
+    "feeds.topic": "t/{topic_id}.atom",
+}
+
+
 def feed_url(endpoint: str, **values: object) -> str:
-    """The logged-in member's own address of a feed (forum.feeds: it carries their token),
-    absolute, for a feed reader."""
-    from flask_login import current_user
-
-    from forum.feeds import feed_token
-    from forum.urls import external_url
-
-    token = request.environ.get("forum.feed_token")
-    if token is None:
-        token = request.environ["forum.feed_token"] = feed_token(current_user)
-    return external_url(endpoint, token=token, **values)
+    """Where a page links to its feed: /mit-feed/…, which sends the logged-in member on to
+    their own address (forum.blueprints.feeds.mine), so that the token is not in the page."""
+    return url_for("feeds.mine", feed=_FEEDS[endpoint].format(**values))
 
 
 def meeting_url(meeting: object, **kwargs: object) -> str:

@@ -602,10 +602,12 @@ def test_a_feed_never_writes(app, session, reader, count_queries, member) -> Non
 
 def test_each_page_offers_its_own_feed(client, auth, reader, session, member, other_member):  # type: ignore[no-untyped-def]
     """/latest, a region's, a theme's and a topic's page announce their feed (a <link> in
-    the head, for readers and browser add-ons) and link to it; the address is the member's
-    own, and a reader that follows it gets that feed."""
+    the head, for browser add-ons) and link to it, through /mit-feed/…, which sends the
+    logged-in member on to their own address: the token is never in a page's HTML. A reader
+    that follows the address gets that feed."""
     topic = _topic(session, other_member, "Netværksanbringelser i praksis", replies=1)
     auth.login(member)
+    token = feeds.feed_token(member)
     pages = {
         "/latest": "latest.atom",
         "/region/midtjylland": "region/midtjylland.atom",
@@ -614,12 +616,31 @@ def test_each_page_offers_its_own_feed(client, auth, reader, session, member, ot
     }
     for page, feed in pages.items():
         html = client.get(page).get_data(True)
+        assert token not in html
         announced = re.findall(r'<link rel="alternate" type="application/atom\+xml"[^>]*>', html)
         assert len(announced) == 1, page
         href = re.search(r'href="([^"]+)"', announced[0]).group(1)
-        assert href == BASE_URL + _path(member, feed)
+        assert href == f"/mit-feed/{feed}"
         assert f'<a href="{href}" type="application/atom+xml">' in html
-        parsed = _parse(_get(reader, href.removeprefix(BASE_URL)))
+        response = client.get(href)
+        assert response.status_code == 302
+        assert response.headers["Location"] == BASE_URL + _path(member, feed)
+        assert "no-store" in response.headers["Cache-Control"]
+        parsed = _parse(_get(reader, _path(member, feed)))
         assert parsed.entries, page
     # Not on the lists that are the member's own state (/unread, /new).
     assert 'rel="alternate"' not in client.get("/unread").get_data(True)
+
+
+@pytest.mark.parametrize(
+    "feed", ["", "latest", "t/abc.atom", "t/0.atom", "region/atlantis.atom/../x", "../../x"]
+)
+def test_my_feed_sends_on_only_to_a_feed(client, auth, member, feed):  # type: ignore[no-untyped-def]
+    auth.login(member)
+    response = client.get(f"/mit-feed/{feed}")
+    assert response.status_code == 404
+
+
+def test_my_feed_needs_a_login(client):  # type: ignore[no-untyped-def]
+    response = client.get("/mit-feed/latest.atom")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

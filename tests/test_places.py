@@ -120,3 +120,20 @@ def test_a_municipality_name_with_a_cpr_number_is_refused(session, admin) -> Non
     with pytest.raises(Invalid) as caught:
         places.save_municipality(session, admin, None, name="Kommune 120590-1234", region=region)
     assert caught.value.field == "name"
+
+
+def test_places_are_read_once_per_request_and_again_after_a_commit(app, session, count_queries):  # type: ignore[no-untyped-def]
+    with app.test_request_context("/"):
+        first = places.regions(session)
+        with count_queries() as counter:
+            assert places.regions(session) == first
+            assert places.region_by_slug(session, "syddanmark").slug == "syddanmark"
+            assert {t.slug for t in places.active_themes(session)} <= {
+                t.slug for t in places.all_themes(session)
+            }
+        assert counter.count == 0
+        session.commit()  # what was read is expired: read again, in the new transaction
+        with count_queries() as counter:
+            places.regions(session)
+            places.regions(session)
+        assert counter.count == 2  # regions and themes, once

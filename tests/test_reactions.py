@@ -118,6 +118,23 @@ def test_thanks_make_one_consolidated_notification(session, member, other_member
     assert reactions.thanks_label(latest) == "Kollega 2 og 4 andre sagde tak"
 
 
+def test_a_deactivated_thanker_is_not_named(session, member, reply) -> None:  # type: ignore[no-untyped-def]
+    kirsten = factories.user(session, name="Kirsten Madsen")
+    anne = factories.user(session, name="Anne Andersen")
+    for thanker in (member, kirsten, anne):
+        reactions.thank(session, thanker, reply)
+    anne.active = kirsten.active = False
+    session.commit()
+    (row,) = notifications(session)
+    assert reactions.thanks_label(row) == "Et medlem og 2 andre sagde tak"
+    # Anne takes hers back: it names the latest other thanker who is still active (not
+    # Kirsten, who thanked later but is deactivated).
+    reactions.unthank(session, anne, reply)
+    (row,) = notifications(session)
+    assert row.actor_id == member.id
+    assert reactions.thanks_label(row) == "Mette Kjær og 1 anden sagde tak"
+
+
 def test_taking_thanks_back_counts_the_notification_down(session, member, reply) -> None:  # type: ignore[no-untyped-def]
     anne = factories.user(session, name="Anne Andersen")
     reactions.thank(session, member, reply)

@@ -97,3 +97,44 @@ def test_old_and_deleted_topics_get_no_row(session, member, other_member, admin)
 def test_a_place_is_required(session, member):
     with pytest.raises(ValueError):
         reading.mark_read_in(session, member)
+
+
+def test_a_place_marked_read_before_the_fan_out_keeps_the_level_the_place_gives(
+    session, member, other_member
+):  # type: ignore[no-untyped-def]
+    """The member watches Region Midtjylland and marks it read right after a topic there was
+    created, before the worker came: the topic is read, and still watched (the read row has
+    no level of its own, so the fan-out gives it the region's)."""
+    from forum import following, notify
+
+    midtjylland = places.region_by_slug(session, "midtjylland")
+    following.set_region_level(session, member, midtjylland, reading.WATCHING)
+    session.commit()
+    topic = domain.create_topic(
+        session,
+        other_member,
+        title="Hvordan arbejder I med netværksanbringelser?",
+        body="Vi vil gerne høre jeres erfaringer.",
+        kind="discussion",
+        region=midtjylland,
+        theme=places.theme_by_slug(session, "netvaerksanbringelser"),
+    )
+    session.commit()
+    reading.mark_read_in(session, member, region_id=midtjylland.id, theme_id=None)
+    session.commit()
+    notify.run(session)
+    session.expire_all()
+    row = session.scalar(
+        select(TopicMember).where(
+            TopicMember.user_id == member.id, TopicMember.topic_id == topic.id
+        )
+    )
+    assert (row.level, row.last_read_post_number) == (reading.WATCHING, topic.post_number_max)
+    # A level the member chose is never overridden by a later fan-out.
+    following.set_topic_level(session, member, topic, reading.NORMAL)
+    session.commit()
+    domain.reply(session, other_member, topic, "Et svar mere.")
+    session.commit()
+    notify.run(session)
+    session.expire_all()
+    assert following.topic_level(session, member, topic) == reading.NORMAL

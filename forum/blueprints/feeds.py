@@ -11,17 +11,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from forum import feeds
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import User
 from forum.places import region_by_slug, theme_by_slug
-from forum.urls import post_number
+from forum.urls import external_url, post_number
 
 bp = Blueprint("feeds", __name__)
 
@@ -106,6 +107,35 @@ def not_found(rest: str) -> Response:
     """Any other address under /feeds (a topic id out of range, a typo): the same bare 404,
     rather than the HTML error page, which would start a session."""
     return _not_found()
+
+
+# What a page links to instead of its feed's own address, which carries the member's token:
+# /mit-feed/<feed> (for a logged-in member) answers with a redirect to the member's address.
+# The token so never stands in a page's HTML (screenshots, saved pages, add-ons); the
+# browser shows the address to copy into a feed reader once the member asks for it.
+MINE = frozenset({"feeds.latest", "feeds.region", "feeds.theme", "feeds.topic"})
+
+
+@bp.route("/mit-feed/<path:feed>")
+def mine(feed: str) -> Response:
+    """The logged-in member's own address of ``feed`` ("latest.atom", "region/<slug>.atom",
+    "tema/<slug>.atom", "t/<id>.atom"), as a redirect; anything else is not found."""
+    token = feeds.feed_token(current_user)
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, values = adapter.match(f"/feeds/{token}/{feed}", method="GET")
+    except HTTPException:
+        endpoint, values = "", {}
+    if endpoint == "feeds.topic":  # its id is checked by the feed itself; here too
+        try:
+            post_number(str(values["topic_id"]))
+        except ValueError:
+            endpoint = ""
+    if endpoint not in MINE:
+        raise NotFound(_("Feedet findes ikke."))
+    response = redirect(external_url(endpoint, **values))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/indstillinger/feed/forny", methods=["POST"])
