@@ -1,5 +1,7 @@
 """Unbound extension objects; ``create_app`` binds them to an application."""
 
+from typing import Any
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -28,3 +30,11 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def upsert_insert(session: Any) -> Any:
+    """The ``insert`` with ON CONFLICT for the session's database (PostgreSQL's or SQLite's;
+    both dialects spell the clause the same in SQLAlchemy)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -18,10 +18,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, literal, or_, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from forum.errors import Invalid
+from forum.extensions import upsert_insert
 from forum.models import (
     Municipality,
     Region,
@@ -185,14 +185,10 @@ def set_default_levels(session: Session, user: User, *, started: Any, replied: A
     session.flush()
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def set_topic_level(session: Session, user: User, topic: Topic, level: Any) -> int:
     """Set how the member follows a topic (a row is made if they never opened it)."""
     value = _check(level, TOPIC_LEVELS)
-    stmt = _insert(session)(TopicMember).values(
+    stmt = upsert_insert(session)(TopicMember).values(
         user_id=user.id,
         topic_id=topic.id,
         last_read_post_number=0,
@@ -226,7 +222,9 @@ def set_theme_level(session: Session, user: User, theme: Theme, level: Any) -> i
 
 def _set_place(session: Session, model: Any, user: User, place: dict, value: int) -> None:
     now = utcnow()
-    stmt = _insert(session)(model).values(user_id=user.id, level=value, updated_at=now, **place)
+    stmt = upsert_insert(session)(model).values(
+        user_id=user.id, level=value, updated_at=now, **place
+    )
     keys = [model.user_id, *(getattr(model, name) for name in place)]
     session.execute(
         stmt.on_conflict_do_update(index_elements=keys, set_={"level": value, "updated_at": now})
@@ -354,7 +352,7 @@ def start_following(
         # A row the member already has only by reading (opened the topic, or marked its
         # place read, before this fan-out came: normal, no reason) takes the place's level;
         # any other is theirs and stays.
-        stmt = _insert(session)(TopicMember)
+        stmt = upsert_insert(session)(TopicMember)
         current = TopicMember.__table__.c
         session.execute(
             stmt.on_conflict_do_update(

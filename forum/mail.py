@@ -21,9 +21,9 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from forum.extensions import upsert_insert
 from forum.models import MailMessage
 from forum.timeutil import utcnow
 
@@ -86,8 +86,7 @@ def queue_mail(
         "secret": secret,
         "unsubscribe_url": unsubscribe_url,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     # ON CONFLICT DO NOTHING: a doubled enqueue (a double click, a retried job) neither fails
     # the request nor sends twice, even when both run at the same moment.
     session.execute(

@@ -21,10 +21,10 @@ from typing import Any
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, or_, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from forum import following, markup, permissions
+from forum.extensions import upsert_insert
 from forum.models import (
     LoginSession,
     Notification,
@@ -57,23 +57,9 @@ EMAILED_KINDS = frozenset(
 
 
 # Kinds the fan-out leaves out for a member who mutes the topic, its region or its theme
-# (forum.following.muted_members): a mute made before their e-mail is due stops it too.
-MUTABLE_KINDS = frozenset(
-    {
-        "replied",
-        "replied_post",
-        "quoted",
-        "mentioned",
-        "answer",
-        "new_topic",
-        "new_post",
-        "meeting",
-    }
-)
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+# (forum.following.muted_members): a mute made before their e-mail is due stops it too. The
+# others are about the member's own doing (a reminder they set, their seat at a meeting).
+MUTABLE_KINDS = EMAILED_KINDS - {"reminder", "seat", "meeting_cancelled"}
 
 
 def email_due(user_email_level: str, kind: str, now: Any = None) -> Any:
@@ -132,7 +118,7 @@ def add_many(session: Session, rows: list[dict]) -> int:
     # Rows as executemany parameters: one statement compiled once and cached, rather than a
     # 2,000-row VALUES clause compiled anew for every post (three quarters of the fan-out).
     result = session.execute(
-        _insert(session)(Notification)
+        upsert_insert(session)(Notification)
         .on_conflict_do_nothing(index_elements=["user_id", "key"])
         .returning(Notification.id),
         values,

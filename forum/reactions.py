@@ -23,12 +23,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import Select, case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import following, notify, permissions, privacy
 from forum.errors import Invalid, NotAllowed
+from forum.extensions import upsert_insert
 from forum.models import Notification, NotificationKind, Post, User
 from forum.models.reactions import Bookmark, PostThanks
 from forum.timeutil import utcnow
@@ -47,10 +47,6 @@ REMINDER_CHOICES = {
 }
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 # -- thanks ----------------------------------------------------------------------------------
 
 
@@ -64,7 +60,7 @@ def thank(session: Session, user: User, post: Post) -> bool:
         raise NotAllowed(_("Du kan ikke sige tak for dette indlæg."))
     # RETURNING rather than rowcount, which the PostgreSQL driver leaves at -1 here.
     inserted = session.execute(
-        _insert(session)(PostThanks)
+        upsert_insert(session)(PostThanks)
         .values(post_id=post.id, user_id=user.id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["post_id", "user_id"])
         .returning(PostThanks.post_id)
@@ -155,7 +151,7 @@ def _notify_thanks(session: Session, post: Post, actor: User, count: int) -> Non
     in the one statement, so two thanks at once still move it once each. Never e-mailed
     (``email_due_at`` stays NULL)."""
     now = utcnow()
-    stmt = _insert(session)(Notification).values(
+    stmt = upsert_insert(session)(Notification).values(
         user_id=post.author_id,
         kind=NotificationKind.THANKED,
         key=_thanks_key(post),
@@ -320,7 +316,7 @@ def save_bookmark(
     )
     if bookmark is None:
         session.execute(
-            _insert(session)(Bookmark)
+            upsert_insert(session)(Bookmark)
             .values(
                 user_id=user.id,
                 post_id=post.id,

@@ -15,10 +15,10 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import and_, case, exists, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from forum.afterwards import small_write
+from forum.extensions import upsert_insert
 from forum.models import Post, Topic, TopicMember, User
 from forum.timeutil import utcnow
 
@@ -183,8 +183,7 @@ def mark_read_in(
     )
     # The new topics there (created since the cut-off, never opened: no row) get a row read
     # to their last post, as if opened; bounded by the cut-off (at most NEW_DAYS of topics).
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     new_there = select(
         literal(user.id),
         Topic.id,
@@ -244,9 +243,8 @@ def _upsert(
     # One INSERT ... ON CONFLICT: the marker only moves forward (GREATEST / MAX, as Discourse's
     # update_last_read), and the level only rises to ``at_least``: from normal, or from a level
     # the member did not choose themselves (tracking by a region, to watching); never from muted.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    greatest = func.greatest if dialect == "postgresql" else func.max
+    insert = upsert_insert(session)
+    greatest = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
     stmt = insert(TopicMember).values(
         user_id=user_id,
         topic_id=topic_id,
